@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+// Kiln: an ahead-of-time WebAssembly compiler producing ELF shared objects, and the
+// runtime that loads them. The targets follow the pipeline; the allowed imports of each
+// are written down here and nowhere else:
+//
+//   KilnABI (leaf)  AsmX64 (leaf)
+//   KilnFrontend   <- WasmParser, WAT, KilnABI          decode + validate
+//   KilnCodegen    <- KilnFrontend, KilnABI, WasmParser target-independent lowering
+//   KilnCodegenX64 <- KilnCodegen, AsmX64, KilnABI      x86-64 MacroAssembler + trampolines
+//   KilnELF        <- CLibELF                           ELF writer (no wasm knowledge)
+//   KilnCompiler   <- all of the above                  the facade
+//   KilnRuntime    <- KilnABI, CKilnRuntime             never imports a compiler target
+//   KilnWAST       <- KilnCompiler, KilnRuntime, WAT    the .wast runner
+//   kiln (KilnCLI) <- KilnWAST, ArgumentParser          argument parsing only
+import PackageDescription
+
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "Kiln",
+    products: [
+        .executable(name: "kiln", targets: ["KilnCLI"]),
+        .executable(name: "kiln-example-host", targets: ["KilnExampleHost"]),
+        .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
+        .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "KilnABI", swiftSettings: settings),
+        .target(name: "AsmX64", swiftSettings: settings),
+        .target(
+            name: "KilnFrontend",
+            dependencies: [
+                "KilnABI",
+                .product(name: "WasmParser", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
+            swiftSettings: settings),
+        .target(
+            name: "KilnCodegen",
+            dependencies: ["KilnABI", "KilnFrontend", .product(name: "WasmParser", package: "WasmKit")],
+            swiftSettings: settings),
+        .target(
+            name: "KilnCodegenX64",
+            dependencies: ["KilnABI", "KilnCodegen", "AsmX64", .product(name: "WasmParser", package: "WasmKit")],
+            swiftSettings: settings),
+        .systemLibrary(
+            name: "CLibELF", pkgConfig: "libelf",
+            providers: [.apt(["libelf-dev"])]),
+        .target(name: "KilnELF", dependencies: ["CLibELF"], swiftSettings: settings),
+        .target(
+            name: "KilnCompiler",
+            dependencies: [
+                "KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "KilnELF",
+                .product(name: "WasmParser", package: "WasmKit"),
+            ],
+            swiftSettings: settings),
+        .target(name: "CKilnRuntime"),
+        .target(name: "KilnRuntime", dependencies: ["KilnABI", "CKilnRuntime"], swiftSettings: settings),
+        .target(
+            name: "KilnWAST",
+            dependencies: [
+                "KilnCompiler", "KilnRuntime",
+                .product(name: "WAT", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+            ],
+            swiftSettings: settings),
+        .executableTarget(
+            name: "KilnCLI",
+            dependencies: [
+                "KilnCompiler", "KilnRuntime", "KilnWAST",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: settings),
+        .executableTarget(name: "KilnExampleHost", dependencies: ["KilnRuntime"], swiftSettings: settings),
+
+        .testTarget(name: "KilnABITests", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
+        .testTarget(name: "AsmX64Tests", dependencies: ["AsmX64"], swiftSettings: settings),
+        .testTarget(name: "KilnFrontendTests", dependencies: ["KilnFrontend", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
+        .testTarget(name: "KilnELFTests", dependencies: ["KilnELF"], swiftSettings: settings),
+        .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "KilnRuntime", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
+        .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "KilnCompiler", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
+        .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST"], swiftSettings: settings),
+    ]
+)

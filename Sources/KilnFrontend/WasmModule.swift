@@ -1,0 +1,66 @@
+import WasmParser
+import WasmTypes
+
+/// A decoded and validated WebAssembly module: the frontend's output and the code
+/// generators' input. Index spaces follow the spec: imported entities come first.
+/// Everything here has been validated, so later stages may trust indices and types.
+/// <https://webassembly.github.io/spec/core/syntax/modules.html>
+public struct WasmModule: Sendable {
+    /// Function types by type index (rec groups flattened; only function types are
+    /// supported).
+    public var types: [FunctionType] = []
+    public var imports: [Import] = []
+    /// Type index of every function (imported first, then defined).
+    public var functionTypeIndices: [UInt32] = []
+    public var importedFunctionCount = 0
+    /// Every table (imported first).
+    public var tables: [TableType] = []
+    public var importedTableCount = 0
+    /// Every memory (imported first).
+    public var memories: [MemoryType] = []
+    public var importedMemoryCount = 0
+    /// Every global's type (imported first).
+    public var globals: [GlobalType] = []
+    public var importedGlobalCount = 0
+    /// Initializers of the defined globals.
+    public var globalInitializers: [ConstExpression] = []
+    public var exports: [Export] = []
+    public var start: UInt32?
+    public var elements: [ElementSegment] = []
+    public var data: [DataSegment] = []
+    public var dataCount: UInt32?
+    /// Bodies of the defined functions, in order.
+    public var bodies: [Code] = []
+    /// Names from the name section, by function index.
+    public var functionNames: [UInt32: String] = [:]
+    /// Features beyond the MVP core that this module uses (detected while decoding and
+    /// validating), so a runner can say which feature a skipped module needs.
+    public var usedFeatures: Set<WasmFeature> = []
+
+    public init() {}
+
+    public var definedFunctionCount: Int { bodies.count }
+
+    /// The type of function `index` (an index in the whole function index space).
+    public func functionType(of index: UInt32) -> FunctionType {
+        types[Int(functionTypeIndices[Int(index)])]
+    }
+}
+
+/// Post-MVP features a module can use; reported when Kiln cannot compile the module yet.
+public enum WasmFeature: String, Sendable, Hashable, CaseIterable, Comparable {
+    case referenceTypes = "reference types"
+    case tables = "tables"
+    case bulkMemory = "bulk memory"
+    case tailCall = "tail calls"
+    case simd = "SIMD"
+    case multiMemory = "multi-memory"
+    case memory64 = "memory64"
+    case functionReferences = "typed function references"
+    case gc = "GC"
+    case exceptionHandling = "exception handling"
+    case threads = "threads"
+    case extendedConst = "extended constant expressions"
+
+    public static func < (a: WasmFeature, b: WasmFeature) -> Bool { a.rawValue < b.rawValue }
+}
