@@ -79,6 +79,10 @@ let package = Package(
 
         .testTarget(name: "KilnABITests", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
         .testTarget(name: "AsmX64Tests", dependencies: ["AsmX64"], swiftSettings: settings),
+        .testTarget(
+            name: "KilnCodegenX64Tests",
+            dependencies: ["KilnCodegenX64", "KilnFrontend", .product(name: "WAT", package: "WasmKit")],
+            swiftSettings: settings),
         .testTarget(name: "KilnFrontendTests", dependencies: ["KilnFrontend", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnELFTests", dependencies: ["KilnELF"], swiftSettings: settings),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "KilnRuntime", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
