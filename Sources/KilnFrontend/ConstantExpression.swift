@@ -33,6 +33,12 @@ struct ConstantExpressionChecker {
                 }
             }
         }
+        // Element segments listing function indices come without an `end`.
+        if !validator.finished, expression.last != .end {
+            do { try validator.visit(.end) } catch {
+                if case .error(let e) = error { throw e }
+            }
+        }
         features.formUnion(scanner.features)
         guard validator.finished else { throw .malformed("unexpected end") }
     }

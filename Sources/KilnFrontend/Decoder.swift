@@ -19,12 +19,12 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
     var definedFunctionTypes: [UInt32]?
     var sawDataSection = false
     while true {
-        let sectionID: UInt8? = parser.offset < bytes.count ? bytes[parser.offset] : nil
+        let sectionStart = parser.offset
         let next: ParsingPayload?
         do {
             next = try parser.parseNext()
         } catch {
-            throw ParserErrorMapping.moduleError(error, section: parser.offset == 0 ? nil : sectionID)
+            throw ParserErrorMapping.sectionError(error, bytes: bytes, sectionStart: sectionStart, position: parser.offset)
         }
         guard let payload = next else { break }
         switch payload {
@@ -88,6 +88,7 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
             module.elements = elements
         case .codeSection(let bodies):
             module.bodies = bodies
+            module.codeSectionIsLast = parser.offset >= bytes.count
         case .dataSection(let data):
             sawDataSection = true
             module.data = data

@@ -49,6 +49,7 @@ extension FunctionValidator {
 
     /// Checks the memory and alignment of a load or store and returns the address type.
     private func checkMemarg(_ memarg: MemArg, naturalAlignment: Int) throws(BodyCheckError) -> ValueType {
+        guard memarg.align < 64 else { throw malformed("malformed memop flags") }
         let memory = try memoryType(memarg.memory)
         guard memarg.align <= naturalAlignment else {
             throw invalid(

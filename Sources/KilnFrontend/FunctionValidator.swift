@@ -208,6 +208,15 @@ struct FunctionValidator: InstructionVisitor {
 }
 
 extension FunctionValidator {
+    /// What the spec's decoder says about a body without its final `end`. It reads on
+    /// past the body: into the next body (whose first bytes are not `end`: "END opcode
+    /// expected"), into the next section (whose id `0x0b` reads as `end`, and the code
+    /// section then has the wrong size), or off the end of the module.
+    static func missingEndMessage(function index: UInt32, module: WasmModule) -> String {
+        guard Int(index) - module.importedFunctionCount == module.bodies.count - 1 else { return "END opcode expected" }
+        return module.codeSectionIsLast ? "unexpected end of section or function" : "section size mismatch"
+    }
+
     /// Validates function `index` (in the whole function space) of `context.module` and
     /// feeds every instruction to `scanner`. A body that needs a feature Kiln does not
     /// validate yet is still scanned to its end; the feature is returned.
@@ -233,7 +242,10 @@ extension FunctionValidator {
             do {
                 next = try parser.parse()
             } catch {
-                var e = ParserErrorMapping.moduleError(error)
+                let position = parser.offset
+                let lastByte = body.expression.indices.contains(position - 1) ? body.expression[position - 1] : nil
+                var e = ParserErrorMapping.moduleError(error, lastByte: lastByte, position: position)
+                if e.message == "unexpected end" { e.message = missingEndMessage(function: index, module: module) }
                 e.function = index
                 throw e
             }
@@ -255,7 +267,9 @@ extension FunctionValidator {
             }
         }
         if skipped == nil && !validator.finished {
-            throw ModuleError(kind: .malformed, message: "END opcode expected", offset: parser.offset, function: index)
+            throw ModuleError(
+                kind: .malformed, message: missingEndMessage(function: index, module: module), offset: parser.offset,
+                function: index)
         }
         return skipped
     }

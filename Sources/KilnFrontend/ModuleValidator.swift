@@ -155,9 +155,11 @@ private func validateSegments(
 
 /// Export names are unique and name existing entities.
 private func validateExports(_ module: WasmModule) throws(ModuleError) {
-    var names = Set<String>()
+    // Names are compared as bytes: Swift's `String` equality would merge canonically
+    // equivalent spellings ("\u{C5}" and "A\u{30A}"), which are distinct wasm names.
+    var names = Set<[UInt8]>()
     for export in module.exports {
-        guard names.insert(export.name).inserted else {
+        guard names.insert(Array(export.name.utf8)).inserted else {
             throw .invalid("duplicate export name", detail: "\"\(export.name)\"")
         }
         switch export.descriptor {

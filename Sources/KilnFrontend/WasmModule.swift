@@ -49,6 +49,10 @@ public struct WasmModule: Sendable {
     /// and valid elsewhere, and no code generator should accept it yet.
     public var unvalidatedFeatures: Set<WasmFeature> = []
 
+    /// Whether the code section is the last thing in the binary (it decides how a
+    /// missing final `end` is worded, as the spec's decoder reads past the body).
+    var codeSectionIsLast = true
+
     public init() {}
 
     public var definedFunctionCount: Int { bodies.count }
