@@ -27,6 +27,9 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
             throw ParserErrorMapping.sectionError(error, bytes: bytes, sectionStart: sectionStart, position: parser.offset)
         }
         guard let payload = next else { break }
+        if sectionStart > 0, let id = SectionID(rawValue: bytes[sectionStart]) {
+            module.sectionOffsets[id] = sectionStart
+        }
         switch payload {
         case .header: break
         case .customSection(let section):
@@ -97,10 +100,16 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
         }
     }
     if (definedFunctionTypes?.count ?? 0) != module.bodies.count {
-        throw ModuleError.malformed("function and code section have inconsistent lengths")
+        throw ModuleError.malformed(
+            "function and code section have inconsistent lengths",
+            detail: "\(definedFunctionTypes?.count ?? 0) functions, \(module.bodies.count) bodies",
+            offset: module.sectionOffsets[.code] ?? module.sectionOffsets[.function])
     }
     if let count = module.dataCount, Int(count) != module.data.count, sawDataSection || count != 0 {
-        throw ModuleError.malformed("data count and data section have inconsistent lengths")
+        throw ModuleError.malformed(
+            "data count and data section have inconsistent lengths",
+            detail: "data count \(count), \(module.data.count) segments",
+            offset: module.sectionOffsets[.data] ?? module.sectionOffsets[.dataCount])
     }
     if !module.tags.isEmpty { module.usedFeatures.insert(.exceptionHandling) }
     return module

@@ -19,8 +19,16 @@ func validate(_ module: inout WasmModule) throws(ModuleError) {
     var unvalidated: Set<WasmFeature> = []
     let typeCount = module.types.count
 
-    func checkType(_ t: ValueType) throws(ModuleError) {
-        FeatureScanner.noteFeatures(of: t, into: &features)
+    /// Runs `body`, giving an error without an offset the offset of section `id`.
+    func inSection(_ id: SectionID, _ body: () throws(ModuleError) -> Void) throws(ModuleError) {
+        do { try body() } catch {
+            var e = error
+            if e.offset == nil { e.offset = module.sectionOffsets[id] }
+            throw e
+        }
+    }
+    func checkType(_ t: ValueType, noteFeatures: Bool = true) throws(ModuleError) {
+        if noteFeatures { FeatureScanner.noteFeatures(of: t, into: &features) }
         if case .ref(let r) = t, case .concrete(let index) = r.heapType, Int(index) >= typeCount {
             throw .unknown("type", index)
         }
@@ -29,33 +37,53 @@ func validate(_ module: inout WasmModule) throws(ModuleError) {
         guard Int(index) < typeCount else { throw .unknown("type", index) }
     }
 
-    for (i, type) in module.types.enumerated() where !module.nonFunctionTypes.contains(UInt32(i)) {
-        for t in type.parameters + type.results { try checkType(t) }
+    try inSection(.type) { () throws(ModuleError) in
+        for (i, type) in module.types.enumerated() where !module.nonFunctionTypes.contains(UInt32(i)) {
+            for t in type.parameters + type.results { try checkType(t) }
+        }
     }
-    for index in module.functionTypeIndices { try checkTypeIndex(index) }
-    for index in module.tags { try checkTypeIndex(index) }
-    for table in module.tables {
-        try checkType(.ref(table.elementType))
-        try checkLimits(table.limits, maximum: table.limits.isMemory64 ? UInt64.max : UInt64(UInt32.max), what: "table")
+    for (i, index) in module.functionTypeIndices.enumerated() {
+        try inSection(i < module.importedFunctionCount ? .import : .function) { () throws(ModuleError) in
+            try checkTypeIndex(index)
+        }
+    }
+    try inSection(.tag) { () throws(ModuleError) in
+        for index in module.tags { try checkTypeIndex(index) }
+    }
+    for (i, table) in module.tables.enumerated() {
+        try inSection(i < module.importedTableCount ? .import : .table) { () throws(ModuleError) in
+            // A funcref table is MVP; other element types need reference types or more.
+            try checkType(.ref(table.elementType), noteFeatures: table.elementType != .funcRef)
+            let maximum = table.limits.isMemory64 ? UInt64.max : UInt64(UInt32.max)
+            try checkLimits(table.limits, maximum: maximum, what: "table")
+        }
         if table.limits.isMemory64 { features.insert(.memory64) }
     }
-    for memory in module.memories {
-        let maximum: UInt64 = memory.isMemory64 ? 1 << 48 : 1 << 16
-        guard memory.min <= maximum, (memory.max ?? 0) <= maximum else {
-            throw .invalid(
-                memory.isMemory64
-                    ? "memory size must be at most 2^48 pages"
-                    : "memory size must be at most 65536 pages (4GiB)")
+    for (i, memory) in module.memories.enumerated() {
+        try inSection(i < module.importedMemoryCount ? .import : .memory) { () throws(ModuleError) in
+            let maximum: UInt64 = memory.isMemory64 ? 1 << 48 : 1 << 16
+            guard memory.min <= maximum, (memory.max ?? 0) <= maximum else {
+                throw .invalid(
+                    memory.isMemory64
+                        ? "memory size must be at most 2^48 pages"
+                        : "memory size must be at most 65536 pages (4GiB)")
+            }
+            try checkLimits(memory, maximum: maximum, what: "memory")
         }
-        try checkLimits(memory, maximum: maximum, what: "memory")
         if memory.isMemory64 { features.insert(.memory64) }
         if memory.shared { features.insert(.threads) }
     }
     if module.memories.count > 1 { features.insert(.multiMemory) }
     if !module.tables.isEmpty || !module.elements.isEmpty { features.insert(.tables) }
-    for global in module.globals { try checkType(global.valueType) }
-    for body in module.bodies {
-        for t in body.locals { try checkType(t) }
+    for (i, global) in module.globals.enumerated() {
+        try inSection(i < module.importedGlobalCount ? .import : .global) { () throws(ModuleError) in
+            try checkType(global.valueType)
+        }
+    }
+    try inSection(.code) { () throws(ModuleError) in
+        for body in module.bodies {
+            for t in body.locals { try checkType(t) }
+        }
     }
 
     // C.refs, then the constant expressions (which may name any function).
@@ -70,27 +98,38 @@ func validate(_ module: inout WasmModule) throws(ModuleError) {
     let context = ValidationContext(module: module, declaredFunctionReferences: refs)
 
     var constants = ConstantExpressionChecker(context: context)
-    for (i, expression) in module.globalInitializers.enumerated() {
-        let global = module.importedGlobalCount + i
-        try constants.check(expression, type: module.globals[global].valueType, globalLimit: global)
-        if case .ref = module.globals[global].valueType { features.insert(.referenceTypes) }
-    }
-    for (i, expression) in module.tableInitializers.enumerated() {
-        let table = module.tables[module.importedTableCount + i]
-        if let expression {
-            features.insert(.functionReferences)
-            try constants.check(expression, type: .ref(table.elementType), globalLimit: module.globals.count)
-        } else if !table.elementType.isNullable {
-            throw .invalid("type mismatch", detail: "a table of non-null references needs an initializer")
+    try inSection(.global) { () throws(ModuleError) in
+        for (i, expression) in module.globalInitializers.enumerated() {
+            let global = module.importedGlobalCount + i
+            try constants.check(expression, type: module.globals[global].valueType, globalLimit: global)
         }
     }
-    try validateSegments(module, constants: &constants, features: &features)
-    try validateExports(module)
-    if let start = module.start {
+    try inSection(.table) { () throws(ModuleError) in
+        for (i, expression) in module.tableInitializers.enumerated() {
+            let table = module.tables[module.importedTableCount + i]
+            if let expression {
+                features.insert(.functionReferences)
+                try constants.check(expression, type: .ref(table.elementType), globalLimit: module.globals.count)
+            } else if !table.elementType.isNullable {
+                throw .invalid("type mismatch", detail: "a table of non-null references needs an initializer")
+            }
+        }
+    }
+    try inSection(.element) { () throws(ModuleError) in
+        try validateElements(module, constants: &constants)
+    }
+    try inSection(.data) { () throws(ModuleError) in
+        try validateData(module, constants: &constants, features: &features)
+    }
+    try inSection(.export) { () throws(ModuleError) in try validateExports(module) }
+    try inSection(.start) { () throws(ModuleError) in
+        guard let start = module.start else { return }
         guard Int(start) < module.functionTypeIndices.count else { throw .unknown("function", start) }
         let type = module.functionType(of: start)
         guard type.parameters.isEmpty, type.results.isEmpty else {
-            throw .invalid("start function", detail: "function \(start) must have type [] -> [], has \(TypeRules.name(type.parameters)) -> \(TypeRules.name(type.results))")
+            throw .invalid(
+                "start function",
+                detail: "function \(start) must have type [] -> [], has \(TypeRules.name(type.parameters)) -> \(TypeRules.name(type.results))")
         }
     }
     features.formUnion(constants.features)
@@ -118,11 +157,9 @@ private func checkLimits(_ limits: Limits, maximum: UInt64, what: String) throws
     }
 }
 
-/// Element and data segments: tables and memories exist, offsets and initializers are
-/// constant expressions of the right type.
-private func validateSegments(
-    _ module: WasmModule, constants: inout ConstantExpressionChecker, features: inout Set<WasmFeature>
-) throws(ModuleError) {
+/// Element segments: tables exist, offsets and initializers are constant expressions of
+/// the right type, and the element type fits the table.
+private func validateElements(_ module: WasmModule, constants: inout ConstantExpressionChecker) throws(ModuleError) {
     for segment in module.elements {
         if case .concrete(let index) = segment.type.heapType, Int(index) >= module.types.count {
             throw .unknown("type", index)
@@ -141,6 +178,12 @@ private func validateSegments(
             try constants.check(expression, type: .ref(segment.type), globalLimit: module.globals.count)
         }
     }
+}
+
+/// Data segments: memories exist, offsets are constant expressions of the address type.
+private func validateData(
+    _ module: WasmModule, constants: inout ConstantExpressionChecker, features: inout Set<WasmFeature>
+) throws(ModuleError) {
     for segment in module.data {
         switch segment {
         case .passive: features.insert(.bulkMemory)

@@ -52,6 +52,8 @@ public struct WasmModule: Sendable {
     /// Whether the code section is the last thing in the binary (it decides how a
     /// missing final `end` is worded, as the spec's decoder reads past the body).
     var codeSectionIsLast = true
+    /// Where each section starts in the binary, for errors found after decoding.
+    var sectionOffsets: [SectionID: Int] = [:]
 
     public init() {}
 
@@ -79,4 +81,10 @@ public enum WasmFeature: String, Sendable, Hashable, CaseIterable, Comparable {
     case extendedConst = "extended constant expressions"
 
     public static func < (a: WasmFeature, b: WasmFeature) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Binary section ids. <https://webassembly.github.io/spec/core/binary/modules.html#sections>
+enum SectionID: UInt8 {
+    case custom = 0, type, `import`, function, table, memory, global, export, start, element, code, data, dataCount
+    case tag = 13
 }
