@@ -17,6 +17,12 @@ struct ConstantExpressionChecker {
     mutating func check(_ expression: ConstExpression, type: ValueType, globalLimit: Int) throws(ModuleError) {
         var validator = FunctionValidator(constantOf: type, context: context, globalLimit: globalLimit)
         var scanner = FeatureScanner()
+        if context.usesGCTypes {
+            for instruction in expression { scanner.visit(instruction) }
+            features.formUnion(scanner.features)
+            unvalidated.insert(.gc)
+            return
+        }
         for instruction in expression {
             scanner.visit(instruction)
             if case .binary = instruction { features.insert(.extendedConst) }

@@ -226,7 +226,7 @@ extension FunctionValidator {
         let module = context.module
         let typeIndex = module.functionTypeIndices[Int(index)]
         var skipped: WasmFeature? = nil
-        if context.nonFunctionTypes.contains(typeIndex) { skipped = .gc }
+        if context.usesGCTypes || context.nonFunctionTypes.contains(typeIndex) { skipped = .gc }
         if body.locals.contains(where: { !TypeRules.isDefaultable($0) }) { skipped = .functionReferences }
         let type = module.types[Int(typeIndex)]
         var validator = FunctionValidator(

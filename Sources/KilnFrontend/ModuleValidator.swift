@@ -10,6 +10,10 @@ struct ValidationContext {
     /// C.refs: functions that `ref.func` may name inside bodies (those referenced from
     /// exports, element segments, and global or table initializers).
     let declaredFunctionReferences: Set<UInt32>
+    /// Set when the type section uses GC (recursion groups, subtypes, structs, arrays):
+    /// Kiln's type matching does not cover them, so bodies and constant expressions are
+    /// only scanned.
+    var usesGCTypes: Bool { module.usedFeatures.contains(.gc) }
 }
 
 /// Validates `module` in place (filling `usedFeatures` and `unvalidatedFeatures`).

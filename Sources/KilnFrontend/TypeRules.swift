@@ -32,10 +32,34 @@ enum TypeRules {
             return top == .any || top == .eq
         case (.abstract(.eq), .abstract(.any)): return true
         case (.concrete(let x), .concrete(let y)):
-            // Without GC subtyping, concrete function types match when structurally equal.
-            return Int(x) < types.count && Int(y) < types.count && types[Int(x)] == types[Int(y)]
+            // Without GC subtyping (modules with it are not validated), concrete function
+            // types match when they are equivalent.
+            var assumed = Set<[UInt32]>()
+            return areEquivalent(x, y, types: types, assumed: &assumed)
         default: return false
         }
+    }
+
+    /// Structural equivalence of two function types where every type is its own
+    /// recursion group; pairs under comparison are assumed equivalent (coinduction).
+    static func areEquivalent(_ x: UInt32, _ y: UInt32, types: [FunctionType], assumed: inout Set<[UInt32]>) -> Bool {
+        if x == y || assumed.contains([x, y]) { return true }
+        guard Int(x) < types.count, Int(y) < types.count else { return false }
+        let a = types[Int(x)]
+        let b = types[Int(y)]
+        guard a.parameters.count == b.parameters.count, a.results.count == b.results.count else { return false }
+        assumed.insert([x, y])
+        for (s, t) in zip(a.parameters + a.results, b.parameters + b.results) {
+            guard areEquivalent(s, t, types: types, assumed: &assumed) else { return false }
+        }
+        return true
+    }
+
+    private static func areEquivalent(_ s: ValueType, _ t: ValueType, types: [FunctionType], assumed: inout Set<[UInt32]>) -> Bool {
+        guard case .ref(let r) = s, case .ref(let q) = t, r.isNullable == q.isNullable,
+            case .concrete(let i) = r.heapType, case .concrete(let j) = q.heapType
+        else { return s == t }
+        return areEquivalent(i, j, types: types, assumed: &assumed)
     }
 
     static func isNumeric(_ t: ValueType) -> Bool {
