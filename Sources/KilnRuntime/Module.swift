@@ -210,3 +210,6 @@ public struct ExportDescription: Sendable, Equatable {
     public var name: String
     public var type: ExternType
 }
+
+/// How many modules' code ranges are registered with the signal handler (tests).
+package func kilnRegisteredCodeCount() -> Int { Int(kiln_registered_code_count()) }
