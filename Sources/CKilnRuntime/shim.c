@@ -6,6 +6,7 @@
 #include "CKilnRuntime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -279,6 +280,8 @@ int kiln_thread_stack_bounds(uintptr_t *low, uintptr_t *high) {
     *high = tls_stack_high;
     return 0;
 }
+
+int kiln_open_readonly(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 
 int kiln_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 

@@ -1,6 +1,18 @@
-// Host functions: Swift closures wasm can import. This is the convenience layer (full
-// Swift: closures throwing `any Error`), kept apart from the Embedded-compatible core.
+// Host functions: Swift closures wasm can import. In full Swift the closure may throw any
+// error; in Embedded Swift (no existentials) it throws a `Trap`.
 import KilnABI
+
+#if hasFeature(Embedded)
+    /// The body of a host function: arguments in, results out; a thrown `Trap`'s
+    /// description becomes the `hostError` trap's detail.
+    public typealias HostFunctionBody = (Caller, [Value]) throws(Trap) -> [Value]
+    typealias HostFunctionError = Trap
+#else
+    /// The body of a host function: arguments in, results out; a thrown error's
+    /// description becomes the `hostError` trap's detail.
+    public typealias HostFunctionBody = (Caller, [Value]) throws -> [Value]
+    typealias HostFunctionError = any Error
+#endif
 
 /// What a host function sees of its caller: the calling instance and its memory.
 public struct Caller {
@@ -19,11 +31,11 @@ public final class HostFunction {
     /// Name used in traps when called from the host; calls from wasm name the import
     /// (`env.log`).
     public let name: String
-    let body: (Caller, [Value]) throws -> [Value]
+    let body: HostFunctionBody
 
     public init(
         name: String = "", parameters: [ValueKind], results: [ValueKind],
-        _ body: @escaping (Caller, [Value]) throws -> [Value]
+        _ body: @escaping HostFunctionBody
     ) {
         self.name = name
         self.type = Signature(parameters: parameters, results: results)
@@ -32,15 +44,16 @@ public final class HostFunction {
 
     /// Called from the host (not through a stub): errors become a `hostError` trap.
     func callFromHost(_ args: [Value]) throws(RuntimeError) -> [Value] {
-        do {
-            let results = try body(Caller(instance: nil), args)
-            if let problem = checkResults(results) { throw HostResultError(message: problem) }
-            return results
-        } catch let e as RuntimeError {
-            throw e
+        let results: [Value]
+        do throws(HostFunctionError) {
+            results = try body(Caller(instance: nil), args)
         } catch {
-            throw RuntimeError.trap(Trap(kind: .hostError, function: displayName, detail: "\(error)"))
+            throw RuntimeError.trap(Trap(kind: .hostError, function: displayName, detail: describe(error)))
         }
+        if let problem = checkResults(results) {
+            throw RuntimeError.trap(Trap(kind: .hostError, function: displayName, detail: problem))
+        }
+        return results
     }
 
     var displayName: String { name.isEmpty ? "host function" : name }
@@ -87,10 +100,13 @@ final class HostImport {
     }
 }
 
-private struct HostResultError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
+#if hasFeature(Embedded)
+    private func describe(_ error: Trap) -> String { error.description }
+#else
+    /// A thrown error's text: a host function that rethrows a `RuntimeError` from a
+    /// nested call keeps its wording.
+    private func describe(_ error: any Error) -> String { "\(error)" }
+#endif
 
 /// `uint32_t callback(VMHostFunction *self, void *callerVmctx, uint64_t *values)`: what
 /// every host call stub calls (docs/abi.md). Returns 0 on success; on failure records the
@@ -110,7 +126,7 @@ private let hostCallback:
         args.reserveCapacity(host.type.parameters.count)
         for (i, k) in host.type.parameters.enumerated() { args.append(Value(kind: k, slot: values[i])) }
         let message: String
-        do {
+        do throws(HostFunctionError) {
             let results = try host.body(Caller(instance: caller), args)
             if let problem = host.checkResults(results) {
                 message = problem
@@ -119,7 +135,7 @@ private let hostCallback:
                 return 0
             }
         } catch {
-            message = "\(error)"
+            message = describe(error)
         }
         caller.store.pendingHostError = (record.name, message)
         return 1

@@ -1,6 +1,9 @@
 // Instantiation: link imports, allocate the vmctx, set up memory (CoW image + segments),
 // evaluate globals, run the start function.
-import Glibc
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CKilnRuntime
 import KilnABI
 
 /// An instance of a ``Module`` in a ``Store``
@@ -196,12 +199,13 @@ public final class Instance {
             }
         }
         // Host pages larger than the artifact's alignment: copy instead.
+        let bytes: [UInt8]
         do {
-            let bytes = try Posix.pread(module.file, offset: section.offset, count: Int(image.length))
-            try memory.write(bytes, at: image.memoryOffset)
+            bytes = try Posix.pread(module.file, offset: section.offset, count: Int(image.length))
         } catch {
             throw RuntimeError.resource("cannot read the memory image: \(error)")
         }
+        try memory.write(bytes, at: image.memoryOffset)
     }
 
     // MARK: - Constant expressions

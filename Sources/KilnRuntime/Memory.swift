@@ -1,6 +1,9 @@
 // Linear memory: an 8 GiB PROT_NONE reservation whose first `pages * 64 KiB` bytes are
 // read+write. Out-of-bounds accesses by wasm code fault in the rest and become traps.
-import Glibc
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CKilnRuntime
 import KilnABI
 
 /// A wasm linear memory (https://webassembly.github.io/spec/core/syntax/modules.html#memories):

@@ -1,6 +1,8 @@
 // A loaded artifact: checked, its code mapped R+X, its trap table registered.
 import CKilnRuntime
-import Glibc
+#if canImport(Glibc)
+    import Glibc
+#endif
 import KilnABI
 
 /// A compiled wasm module loaded from a Kiln artifact: immutable once loaded, shareable

@@ -2,7 +2,9 @@
 // errno comes back as a typed value, and EFAULT/EBADF (which only a Kiln bug can cause)
 // stop the process. Mappings are `~Copyable` owners that unmap in `deinit`.
 import CKilnRuntime
-import Glibc
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An `errno` value. A small type of the runtime's own (swift-system's `Errno` shape) so
 /// the core still builds in Embedded Swift.
@@ -46,7 +48,7 @@ package enum Posix {
     /// The corresponding C function is `open` (read-only, close-on-exec).
     static func openReadOnly(_ path: String) throws(SystemCallError) -> FileDescriptor {
         // `open` reports a bad path as ENOENT etc., never EFAULT, for a valid C string.
-        let fd = try retrying("open") { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = try retrying("open") { kiln_open_readonly(path) }
         return FileDescriptor(unsafe: fd)
     }
 
@@ -73,7 +75,7 @@ package enum Posix {
         while done < count {
             let n = try retrying("pread") {
                 result.withUnsafeMutableBytes { buf in
-                    Glibc.pread(raw, buf.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                    systemPread(raw, buf.baseAddress! + done, count - done, off_t(offset) + off_t(done))
                 }
             }
             if n == 0 { throw SystemCallError(call: "pread", errno: Errno(rawValue: EIO)) }  // file shrank
@@ -99,7 +101,9 @@ package enum Posix {
         at address: UnsafeMutableRawPointer? = nil, length: Int, protection: Int32, flags: Int32,
         fd: Int32 = -1, offset: UInt64 = 0
     ) throws(SystemCallError) -> UnsafeMutableRawPointer {
-        guard let p = Glibc.mmap(address, length, protection, flags, fd, off_t(offset)), p != MAP_FAILED else {
+        guard let p = systemMmap(address, length, protection, flags, fd, off_t(offset)),
+            p != UnsafeMutableRawPointer(bitPattern: -1)
+        else {
             let e = Errno.current
             precondition(e.rawValue != EFAULT, "Kiln bug: mmap returned \(e)")
             throw SystemCallError(call: "mmap", errno: e)
@@ -109,20 +113,20 @@ package enum Posix {
 
     /// The corresponding C function is `mprotect`.
     static func mprotect(_ address: UnsafeMutableRawPointer, length: Int, protection: Int32) throws(SystemCallError) {
-        _ = try retrying("mprotect") { Glibc.mprotect(address, length, protection) }
+        _ = try retrying("mprotect") { systemMprotect(address, length, protection) }
     }
 
     /// The corresponding C function is `munmap`. Failing to unmap a region Kiln mapped is a
     /// Kiln bug.
     static func munmap(_ address: UnsafeMutableRawPointer, length: Int) {
-        let r = Glibc.munmap(address, length)
+        let r = systemMunmap(address, length)
         precondition(r == 0, "Kiln bug: munmap failed: \(Errno.current)")
     }
 
     /// The corresponding C function is `close`. EINTR is not retried: on Linux the
     /// descriptor is closed anyway.
     static func close(_ fd: Int32) {
-        let r = Glibc.close(fd)
+        let r = systemClose(fd)
         precondition(r == 0 || Errno.current.rawValue != EBADF, "Kiln bug: close of a bad descriptor")
     }
 
@@ -174,3 +178,16 @@ func roundUpToPage(_ n: UInt64) -> UInt64? {
     let (s, o) = n.addingReportingOverflow(p - 1)
     return o ? nil : s & ~(p - 1)
 }
+
+// File-scope aliases: inside `Posix` the unqualified C names would find the wrappers.
+private func systemPread(_ fd: Int32, _ buf: UnsafeMutableRawPointer, _ n: Int, _ off: off_t) -> Int {
+    pread(fd, buf, n, off)
+}
+private func systemMmap(
+    _ a: UnsafeMutableRawPointer?, _ n: Int, _ prot: Int32, _ flags: Int32, _ fd: Int32, _ off: off_t
+) -> UnsafeMutableRawPointer? {
+    mmap(a, n, prot, flags, fd, off)
+}
+private func systemMprotect(_ a: UnsafeMutableRawPointer, _ n: Int, _ prot: Int32) -> Int32 { mprotect(a, n, prot) }
+private func systemMunmap(_ a: UnsafeMutableRawPointer, _ n: Int) -> Int32 { munmap(a, n) }
+private func systemClose(_ fd: Int32) -> Int32 { close(fd) }

@@ -3,6 +3,14 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+// The system headers the Swift side uses, so it needs no Glibc overlay (Embedded Swift
+// has none): mmap/mprotect/munmap, fstat, pread/write/close, sysconf, strerror, errno codes.
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +52,10 @@ int kiln_thread_stack_bounds(uintptr_t *low, uintptr_t *high);
 /// with `*trap` filled in. Nested calls (wasm -> host -> wasm) each get their own record.
 int kiln_invoke(const void *entry, void *vmctx, const void *code, uint64_t *values,
                 kiln_trap_info *trap);
+
+/// `open(path, O_RDONLY | O_CLOEXEC)` (`open` is variadic, so Swift cannot call it
+/// directly without the Glibc overlay); -1 with errno set on failure.
+int kiln_open_readonly(const char *path);
 
 /// `memfd_create(name, MFD_CLOEXEC)`; -1 with errno set on failure.
 int kiln_memfd_create(const char *name);
