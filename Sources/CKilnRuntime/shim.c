@@ -107,6 +107,12 @@ typedef struct kiln_jmp_record {
 static __thread kiln_jmp_record *tls_jmp;
 static __thread kiln_trap_info tls_trap;
 
+int kiln_invoke_depth(void) {
+    int n = 0;
+    for (kiln_jmp_record *r = tls_jmp; r != NULL; r = r->prev) n++;
+    return n;
+}
+
 typedef void (*kiln_entry_fn)(void *vmctx, const void *code, uint64_t *values);
 
 int kiln_invoke(const void *entry, void *vmctx, const void *code, uint64_t *values,

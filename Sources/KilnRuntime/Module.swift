@@ -215,3 +215,6 @@ public struct ExportDescription: Sendable, Equatable {
 
 /// How many modules' code ranges are registered with the signal handler (tests).
 package func kilnRegisteredCodeCount() -> Int { Int(kiln_registered_code_count()) }
+
+/// How many wasm calls are active on this thread (tests).
+package func kilnInvokeDepth() -> Int { Int(kiln_invoke_depth()) }

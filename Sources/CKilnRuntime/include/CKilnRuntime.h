@@ -63,6 +63,9 @@ int kiln_memfd_create(const char *name);
 /// The calling thread's `errno`.
 int kiln_errno(void);
 
+/// Test hook: how many `kiln_invoke` calls are active on this thread.
+int kiln_invoke_depth(void);
+
 /// Test hook: how many trap-table registrations are live.
 int kiln_registered_code_count(void);
 
