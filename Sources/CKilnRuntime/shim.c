@@ -287,6 +287,17 @@ int kiln_thread_stack_bounds(uintptr_t *low, uintptr_t *high) {
     return 0;
 }
 
+int kiln_prepare_thread(uintptr_t *low, uintptr_t *high) {
+    if (tls_stack_high != 0 && tls_altstack_ready) {
+        *low = tls_stack_low;
+        *high = tls_stack_high;
+        return 0;
+    }
+    int r = kiln_ensure_sigaltstack();
+    if (r != 0) return r;
+    return kiln_thread_stack_bounds(low, high);
+}
+
 int kiln_open_readonly(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
 
 int kiln_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }

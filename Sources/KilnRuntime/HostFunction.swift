@@ -101,7 +101,7 @@ final class HostImport {
 }
 
 #if hasFeature(Embedded)
-    private func describe(_ error: Trap) -> String { error.description }
+    private func describe(_ error: Trap) -> String { error.detail ?? error.description }
 #else
     /// A thrown error's text: a host function that rethrows a `RuntimeError` from a
     /// nested call keeps its wording.

@@ -27,10 +27,10 @@ extension Store {
     private func setStackLimit() -> RuntimeError? {
         var low: UInt = 0
         var high: UInt = 0
-        let r = kiln_thread_stack_bounds(&low, &high)
-        guard r == 0 else { return .resource("cannot find the thread's stack: \(Errno(rawValue: r))") }
-        let a = kiln_ensure_sigaltstack()
-        guard a == 0 else { return .resource("cannot install a signal stack: \(Errno(rawValue: a))") }
+        let r = kiln_prepare_thread(&low, &high)
+        guard r == 0 else {
+            return .resource("cannot prepare the thread for wasm (signal stack, stack bounds): \(Errno(rawValue: r))")
+        }
         let headroom = min(UInt(engine.stackHeadroom), (high - low) / 2)
         stackLimit = low + headroom
         return nil

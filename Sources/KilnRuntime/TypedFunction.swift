@@ -70,30 +70,42 @@ public struct NoResults: WasmResults, Equatable {
 /// boxing: `let fib = try instance.typedFunction(named: "fib", params: Int32.self,
 /// results: Int32.self); try fib(30)`. See docs/runtime.md.
 public struct TypedFunction<each Param: WasmScalar, Result: WasmResults> {
-    let instance: Instance
-    let entry: UnsafeRawPointer
-    let code: UnsafeRawPointer
-    let slotCount: Int
+    @usableFromInline let callee: Callee
+    @usableFromInline let slotCount: Int
 
-    /// Calls the function. The value buffer lives on the stack; nothing is allocated
-    /// unless the call traps.
+    /// Calls the function. Inlinable so it specializes in the caller (no generic metadata
+    /// at run time); the value buffer lives on the stack and nothing is allocated unless
+    /// the call traps.
+    @inlinable
     public func callAsFunction(_ args: repeat each Param) throws(RuntimeError) -> Result {
-        let (result, failure): (Result?, RuntimeError?) = withUnsafeTemporaryAllocation(
-            of: UInt64.self, capacity: slotCount
-        ) { buf in
+        var result: Result? = nil
+        let failure: RuntimeError? = withUnsafeTemporaryAllocation(of: UInt64.self, capacity: slotCount) { buf in
             let values = buf.baseAddress!
             var i = 0
             for arg in repeat each args {
                 values[i] = arg.slot
                 i += 1
             }
-            if let failure = instance.store.enterWasm(entry: entry, vmctx: instance.vmctx, code: code, values: values) {
-                return (nil, failure)
-            }
-            return (Result(slots: values), nil)
+            if let failure = callee.invoke(values) { return failure }
+            result = Result(slots: values)
+            return nil
         }
         if let failure { throw failure }
         return result!
+    }
+}
+
+/// The non-generic half of a typed call: what to run, and the call itself.
+@usableFromInline
+struct Callee {
+    let instance: Instance
+    let entry: UnsafeRawPointer
+    let code: UnsafeRawPointer
+
+    /// Runs the function on `values`; nil on success.
+    @usableFromInline
+    func invoke(_ values: UnsafeMutablePointer<UInt64>) -> RuntimeError? {
+        instance.store.enterWasm(entry: entry, vmctx: instance.vmctx, code: code, values: values)
     }
 }
 
@@ -113,7 +125,7 @@ extension Instance {
             throw RuntimeError.usage("function \"\(name)\" is not a wasm function with an entry trampoline")
         }
         return TypedFunction(
-            instance: instance, entry: entry, code: code,
+            callee: Callee(instance: instance, entry: entry, code: code),
             slotCount: max(kinds.count, Result.resultKinds.count, 1))
     }
 }

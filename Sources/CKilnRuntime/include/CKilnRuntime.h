@@ -47,6 +47,11 @@ int kiln_ensure_sigaltstack(void);
 /// The calling thread's stack bounds (cached per thread). Returns 0 or an errno.
 int kiln_thread_stack_bounds(uintptr_t *low, uintptr_t *high);
 
+/// Prepares the calling thread to run wasm: its alternate signal stack
+/// (`kiln_ensure_sigaltstack`) and its stack bounds (`kiln_thread_stack_bounds`), both
+/// cached per thread so later calls cost two thread-local loads. Returns 0 or an errno.
+int kiln_prepare_thread(uintptr_t *low, uintptr_t *high);
+
 /// Calls `entry(vmctx, code, values)` (an entry trampoline, see docs/abi.md) under a
 /// `sigsetjmp(…, 0)`. Returns 0 when it returned normally; 1 when a wasm trap ended it,
 /// with `*trap` filled in. Nested calls (wasm -> host -> wasm) each get their own record.
