@@ -1,0 +1,78 @@
+import Foundation
+import KilnELF
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The system loader accepts a written object: `dlopen`, `dlsym`, call.
+@Suite struct DynamicLoadingTests {
+    @Test func dlopenedFunctionsReturnTheirResults() throws {
+        let file = try WrittenImage(Fixtures.answerImage(soname: uniqueSoname("answer")))
+        let handle = try #require(dlopen(file.path, RTLD_NOW | RTLD_LOCAL), "\(String(cString: dlerror()))")
+        defer { dlclose(handle) }
+
+        let answer = try #require(dlsym(handle, "answer"))
+        typealias Nullary = @convention(c) () -> Int32
+        #expect(unsafeBitCast(answer, to: Nullary.self)() == 42)
+
+        let double = try #require(dlsym(handle, "double"))
+        typealias Unary = @convention(c) (Int32) -> Int32
+        #expect(unsafeBitCast(double, to: Unary.self)(21) == 42)
+
+        #expect(dlsym(handle, "helper") == nil, "local symbols must not be exported")
+    }
+
+    @Test func exportedObjectPointsAtItsSectionBytes() throws {
+        let file = try WrittenImage(Fixtures.answerImage(soname: uniqueSoname("meta")))
+        let handle = try #require(dlopen(file.path, RTLD_NOW | RTLD_LOCAL))
+        defer { dlclose(handle) }
+        let metadata = try #require(dlsym(handle, "__kiln_metadata"))
+        let bytes = UnsafeRawBufferPointer(start: metadata, count: Fixtures.metadataBytes.count)
+        #expect(Array(bytes) == Fixtures.metadataBytes)
+    }
+
+    @Test func nmListsTheExportsOnly() throws {
+        let file = try WrittenImage(Fixtures.answerImage())
+        let output = try ExternalTool.run("nm", ["-D", file.path], hint: "install binutils")
+        #expect(output.status == 0, "\(output.combined)")
+        let lines = Set(output.stdout.split(separator: "\n").map(String.init))
+        #expect(lines.contains("0000000000002000 T answer"), "\(output.stdout)")
+        #expect(lines.contains("0000000000002010 T double"), "\(output.stdout)")
+        #expect(lines.contains { $0.hasSuffix(" R __kiln_metadata") }, "\(output.stdout)")
+        #expect(!output.stdout.contains("helper"))
+    }
+
+    @Test func manyExportsAreAllFoundThroughTheHashTable() throws {
+        // 300 one-instruction functions `mov eax, i; ret`, 8 bytes apart.
+        let count = 300
+        var text: [UInt8] = []
+        var symbols: [ELFSymbol] = []
+        for i in 0..<count {
+            symbols.append(
+                ELFSymbol(
+                    name: "f\(i)", section: 0, offset: UInt64(text.count), size: 6, kind: .function,
+                    isExported: true))
+            text += [0xb8] + withUnsafeBytes(of: UInt32(i).littleEndian, Array.init) + [0xc3, 0xcc, 0xcc]
+        }
+        let image = ELFImage(
+            machine: 62, soname: uniqueSoname("many"), text: text, readOnlySections: [], symbols: symbols)
+        let file = try WrittenImage(image)
+        let handle = try #require(dlopen(file.path, RTLD_NOW | RTLD_LOCAL))
+        defer { dlclose(handle) }
+        typealias Nullary = @convention(c) () -> Int32
+        for i in 0..<count {
+            let function = try #require(dlsym(handle, "f\(i)"), "f\(i) not found")
+            #expect(unsafeBitCast(function, to: Nullary.self)() == Int32(i))
+        }
+    }
+
+    @Test func imageWithNothingInItStillLoads() throws {
+        let image = ELFImage(machine: 62, soname: uniqueSoname("empty"), text: [], readOnlySections: [], symbols: [])
+        let file = try WrittenImage(image)
+        let handle = dlopen(file.path, RTLD_NOW | RTLD_LOCAL)
+        #expect(handle != nil, "\(dlerror().map { String(cString: $0) } ?? "")")
+        if let handle { dlclose(handle) }
+    }
+}
