@@ -1,4 +1,5 @@
 import KilnELF
+import Testing
 
 /// Small images named for what they show.
 enum Fixtures {
@@ -32,4 +33,73 @@ enum Fixtures {
                     kind: .object, isExported: true),
             ])
     }
+}
+
+extension Fixtures {
+    /// AArch64 `answer`: `mov w0, #42; ret`.
+    static let aarch64Text: [UInt8] = [0x40, 0x05, 0x80, 0x52, 0xc0, 0x03, 0x5f, 0xd6]
+
+    static func aarch64AnswerImage() -> ELFImage {
+        ELFImage(
+            machine: 183, soname: "libanswer-arm.so", text: aarch64Text,
+            readOnlySections: [ELFSection(name: ".kiln.meta", bytes: metadataBytes, alignment: 8)],
+            symbols: [
+                ELFSymbol(name: "answer", section: 0, offset: 0, size: 8, kind: .function, isExported: true)
+            ])
+    }
+
+    /// No code, no sections, no symbols.
+    static let emptyImage = ELFImage(machine: 62, soname: "libempty.so", text: [], readOnlySections: [], symbols: [])
+
+    /// Empty read-only sections, one page-aligned, with a zero-size symbol at the end of one.
+    static let emptySectionsImage = ELFImage(
+        machine: 62, soname: "libemptysections.so", text: x86Text,
+        readOnlySections: [
+            ELFSection(name: ".kiln.meta", bytes: [], alignment: 8),
+            ELFSection(name: ".kiln.memimg", bytes: [], alignment: 4096),
+        ],
+        symbols: [
+            ELFSymbol(name: "end", section: 2, offset: 0, size: 0, kind: .object, isExported: true)
+        ])
+
+    /// Wasm export names are any UTF-8 without NUL: non-ASCII, punctuation, spaces, the
+    /// empty name, two byte-distinct spellings of "é" that Swift's `String ==` calls
+    /// equal, a name exported twice, and names used by both a local and an export or by
+    /// two locals.
+    static let awkwardNames: [String] = [
+        "héllo", "he\u{301}llo", "名前", "🔥 hot path", "a.b-c/d:e", "", "with\ttab", "answer",
+        "twice", "twice",
+    ]
+
+    static func awkwardNamesImage(soname: String = "libnames.so") -> ELFImage {
+        // Function i at offset 8*i: `mov eax, i; ret`.
+        var text: [UInt8] = []
+        var symbols: [ELFSymbol] = []
+        for (i, name) in awkwardNames.enumerated() {
+            symbols.append(
+                ELFSymbol(
+                    name: name, section: 0, offset: UInt64(text.count), size: 6, kind: .function,
+                    isExported: true))
+            text += [0xb8, UInt8(i), 0, 0, 0, 0xc3, 0xcc, 0xcc]
+        }
+        symbols.append(ELFSymbol(name: "answer", section: 0, offset: 0, size: 6, kind: .function, isExported: false))
+        symbols.append(ELFSymbol(name: "local", section: 0, offset: 8, size: 6, kind: .function, isExported: false))
+        symbols.append(ELFSymbol(name: "local", section: 0, offset: 16, size: 6, kind: .function, isExported: false))
+        return ELFImage(machine: 62, soname: soname, text: text, readOnlySections: [], symbols: symbols)
+    }
+}
+
+/// An image with a name for parameterised tests.
+struct NamedImage: Sendable, CustomTestStringConvertible {
+    var name: String
+    var image: ELFImage
+    var testDescription: String { name }
+
+    static let all: [NamedImage] = [
+        NamedImage(name: "x86-64 answer", image: Fixtures.answerImage()),
+        NamedImage(name: "AArch64 answer", image: Fixtures.aarch64AnswerImage()),
+        NamedImage(name: "empty", image: Fixtures.emptyImage),
+        NamedImage(name: "empty sections", image: Fixtures.emptySectionsImage),
+        NamedImage(name: "awkward names", image: Fixtures.awkwardNamesImage()),
+    ]
 }
