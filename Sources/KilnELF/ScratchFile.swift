@@ -1,7 +1,8 @@
+import CLibELF
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import CLibELF
 
 /// The file libelf writes the shared object into before its bytes are read back: an
 /// anonymous memory file (`memfd_create`), or an unlinked temporary file where memfd is

@@ -42,7 +42,9 @@ struct SharedObjectEmitter {
         try session.setProgramHeader(0, segment(PT_LOAD, flags: PF_R, readOnly))
         try session.setProgramHeader(1, segment(PT_LOAD, flags: PF_R | PF_X, text))
         try session.setProgramHeader(2, segment(PT_LOAD, flags: PF_R | PF_W, dynamic))
-        try session.setProgramHeader(3, segment(PT_DYNAMIC, flags: PF_R | PF_W, Extent(offset: dynamic.offset, size: dynamic.size, alignment: 8)))
+        try session.setProgramHeader(
+            3, segment(PT_DYNAMIC, flags: PF_R | PF_W, Extent(offset: dynamic.offset, size: dynamic.size, alignment: 8))
+        )
         try session.setProgramHeader(
             4, segment(PT_GNU_STACK, flags: PF_R | PF_W, Extent(offset: 0, size: 0, alignment: 16)))
     }
@@ -93,7 +95,8 @@ struct SharedObjectEmitter {
         session.fill(text, with: image.text)
 
         let dynamic = try session.addSection(
-            header(names.dynamic, SHT_DYNAMIC, alloc | UInt64(SHF_WRITE), layout.dynamic, link: dynstrIndex, entrySize: 16),
+            header(
+                names.dynamic, SHT_DYNAMIC, alloc | UInt64(SHF_WRITE), layout.dynamic, link: dynstrIndex, entrySize: 16),
             expectedIndex: numbering.dynamic, dataType: ELF_T_DYN)
         try writeDynamicEntries(to: dynamic)
 

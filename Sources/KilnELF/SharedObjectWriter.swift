@@ -63,7 +63,8 @@ private func validate(_ image: ELFImage) throws(ELFWriteError) {
         }
         let (end, overflow) = symbol.offset.addingReportingOverflow(symbol.size)
         guard !overflow, end <= UInt64(sectionSize) else {
-            throw .invalidSymbol(index, "offset \(symbol.offset) + size \(symbol.size) exceeds its section (\(sectionSize) bytes)")
+            throw .invalidSymbol(
+                index, "offset \(symbol.offset) + size \(symbol.size) exceeds its section (\(sectionSize) bytes)")
         }
     }
 }

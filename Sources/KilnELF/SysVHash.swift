@@ -30,7 +30,8 @@ enum SysVHash {
 
     /// A prime near half the symbol count: chains of about two, and never zero buckets.
     static func bucketCount(symbols: Int) -> Int {
-        let primes = [1, 3, 7, 17, 37, 67, 131, 263, 521, 1031, 2053, 4099, 8209, 16411, 32771, 65537, 131_101, 262_147,
+        let primes = [
+            1, 3, 7, 17, 37, 67, 131, 263, 521, 1031, 2053, 4099, 8209, 16411, 32771, 65537, 131_101, 262_147,
             524_309, 1_048_583,
         ]
         let wanted = symbols / 2

@@ -71,7 +71,9 @@ import Testing
         let meta = try #require(elf.section(".kiln.meta"))
         let output = try ExternalTool.run("nm", ["-S", file.path], hint: "install binutils")
         let lines = Set(output.stdout.split(separator: "\n").map(String.init))
-        func hex(_ v: UInt64) -> String { String(repeating: "0", count: 16 - String(v, radix: 16).count) + String(v, radix: 16) }
+        func hex(_ v: UInt64) -> String {
+            String(repeating: "0", count: 16 - String(v, radix: 16).count) + String(v, radix: 16)
+        }
         #expect(lines.contains("\(hex(text.address)) \(hex(6)) T answer"), "\(output.stdout)")
         #expect(lines.contains("\(hex(text.address + 6)) \(hex(10)) t helper"), "\(output.stdout)")
         #expect(lines.contains("\(hex(text.address + 16)) \(hex(5)) T double"), "\(output.stdout)")

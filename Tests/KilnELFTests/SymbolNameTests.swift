@@ -35,10 +35,15 @@ import Testing
 
     @Test func symtabHasLocalsFirstAndEveryName() throws {
         let file = try WrittenImage(Fixtures.awkwardNamesImage())
-        let output = try ExternalTool.run("readelf", ["-W", "--syms", "--unicode=locale", file.path], hint: "install binutils")
+        let output = try ExternalTool.run(
+            "readelf", ["-W", "--syms", "--unicode=locale", file.path], hint: "install binutils")
         let symtab = try #require(output.stdout.components(separatedBy: "Symbol table '.symtab'").last)
-        let rows = symtab.split(separator: "\n").dropFirst(2).map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let rows = symtab.split(separator: "\n").dropFirst(2).map {
+            $0.split(separator: " ", omittingEmptySubsequences: true)
+        }
         let bindings = rows.map { $0.count > 4 ? String($0[4]) : "" }
-        #expect(bindings == ["LOCAL", "LOCAL", "LOCAL", "LOCAL"] + Array(repeating: "GLOBAL", count: Fixtures.awkwardNames.count))
+        #expect(
+            bindings == ["LOCAL", "LOCAL", "LOCAL", "LOCAL"]
+                + Array(repeating: "GLOBAL", count: Fixtures.awkwardNames.count))
     }
 }
