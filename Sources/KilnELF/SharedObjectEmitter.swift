@@ -11,7 +11,7 @@ struct SharedObjectEmitter {
 
     typealias Extent = SharedObjectLayout.Extent
 
-    func emit(into session: inout LibELFSession, hashWords: [UInt32]) throws(ELFWriteError) {
+    func emit(into session: inout LibELFSession, hashes: HashTables) throws(ELFWriteError) {
         try session.makeHeaders(programHeaderCount: SharedObjectLayout.programHeaderCount) { header in
             withUnsafeMutableBytes(of: &header.e_ident) { ident in
                 ident[Int(EI_DATA)] = UInt8(ELFDATA2LSB)
@@ -31,7 +31,7 @@ struct SharedObjectEmitter {
             header.e_shstrndx = UInt16(numbering.shstrtab)
         }
         try emitProgramHeaders(session)
-        try emitSections(&session, hashWords: hashWords)
+        try emitSections(&session, hashes: hashes)
     }
 
     private func emitProgramHeaders(_ session: borrowing LibELFSession) throws(ELFWriteError) {
@@ -62,7 +62,7 @@ struct SharedObjectEmitter {
         return header
     }
 
-    private func emitSections(_ session: inout LibELFSession, hashWords: [UInt32]) throws(ELFWriteError) {
+    private func emitSections(_ session: inout LibELFSession, hashes: HashTables) throws(ELFWriteError) {
         let dynsymIndex = UInt32(SectionNumbering.dynsym)
         let dynstrIndex = UInt32(SectionNumbering.dynstr)
         let alloc = UInt64(SHF_ALLOC)
@@ -70,7 +70,12 @@ struct SharedObjectEmitter {
         let hash = try session.addSection(
             header(names.hash, SHT_HASH, alloc, layout.hash, link: dynsymIndex, entrySize: 4),
             expectedIndex: SectionNumbering.hash, dataType: ELF_T_WORD)
-        session.fill(hash, words: hashWords)
+        session.fill(hash, words: hashes.sysV)
+
+        let gnuHash = try session.addSection(
+            header(names.gnuHash, SHT_GNU_HASH, alloc, layout.gnuHash, link: dynsymIndex),
+            expectedIndex: SectionNumbering.gnuHash, dataType: ELF_T_GNUHASH)
+        session.fill(gnuHash, with: hashes.gnu)
 
         let dynsym = try session.addSection(
             header(names.dynsym, SHT_DYNSYM, alloc, layout.dynsym, link: dynstrIndex, info: 1, entrySize: 24),
@@ -164,6 +169,7 @@ struct SharedObjectEmitter {
         guard let data else { return }
         let entries: [(Int32, UInt64)] = [
             (DT_HASH, layout.hash.offset),
+            (DT_GNU_HASH, layout.gnuHash.offset),
             (DT_STRTAB, layout.dynstr.offset),
             (DT_SYMTAB, layout.dynsym.offset),
             (DT_STRSZ, layout.dynstr.size),

@@ -3,7 +3,7 @@
 /// docs/elf-layout.md draws the result.
 ///
 ///     offset 0        ELF header, program headers
-///                     .hash .dynsym .dynstr, then the read-only sections,
+///                     .hash .gnu.hash .dynsym .dynstr, then the read-only sections,
 ///                     each at its own alignment                    PT_LOAD R
 ///     page boundary   .text                                        PT_LOAD R+X
 ///     page boundary   .dynamic                                     PT_LOAD R+W, PT_DYNAMIC
@@ -32,6 +32,7 @@ struct SharedObjectLayout {
     /// The sizes the layout is computed from.
     struct Sizes {
         var hash: UInt64
+        var gnuHash: UInt64
         var dynsym: UInt64
         var dynstr: UInt64
         /// Each read-only section's size and alignment, in order.
@@ -45,6 +46,7 @@ struct SharedObjectLayout {
     }
 
     var hash: Extent
+    var gnuHash: Extent
     var dynsym: Extent
     var dynstr: Extent
     var readOnly: [Extent]
@@ -66,6 +68,7 @@ struct SharedObjectLayout {
             return Extent(offset: cursor, size: size, alignment: alignment)
         }
         hash = place(sizes.hash, alignment: 8)
+        gnuHash = place(sizes.gnuHash, alignment: 8)
         dynsym = place(sizes.dynsym, alignment: 8)
         dynstr = place(sizes.dynstr, alignment: 1)
         readOnly = sizes.readOnly.map { place($0.size, alignment: $0.alignment) }

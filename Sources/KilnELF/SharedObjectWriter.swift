@@ -9,13 +9,14 @@ public func writeSharedObject(_ image: ELFImage) throws(ELFWriteError) -> [UInt8
     try validate(image)
     let numbering = SectionNumbering(readOnlyCount: image.readOnlySections.count)
     let tables = SymbolTables(symbols: image.symbols, soname: image.soname)
-    let hashWords = SysVHash.table(names: tables.dynsymNames)
+    let hashes = HashTables(tables)
     let names = SectionNames(readOnly: image.readOnlySections.map(\.name))
-    let dynamicEntryCount = 7  // HASH STRTAB SYMTAB STRSZ SYMENT SONAME NULL
+    let dynamicEntryCount = 8  // HASH GNU_HASH STRTAB SYMTAB STRSZ SYMENT SONAME NULL
 
     let layout = SharedObjectLayout(
         SharedObjectLayout.Sizes(
-            hash: UInt64(hashWords.count) * SharedObjectLayout.hashWordSize,
+            hash: UInt64(hashes.sysV.count) * SharedObjectLayout.hashWordSize,
+            gnuHash: UInt64(hashes.gnu.count),
             dynsym: UInt64(1 + tables.dynsym.count) * SharedObjectLayout.symbolSize,
             dynstr: UInt64(tables.dynstr.bytes.count),
             readOnly: image.readOnlySections.map { (UInt64($0.bytes.count), UInt64($0.alignment)) },
@@ -31,7 +32,7 @@ public func writeSharedObject(_ image: ELFImage) throws(ELFWriteError) -> [UInt8
         var session = try LibELFSession(writingTo: file.descriptor)
         let writer = SharedObjectEmitter(
             image: image, layout: layout, numbering: numbering, tables: tables, names: names)
-        try writer.emit(into: &session, hashWords: hashWords)
+        try writer.emit(into: &session, hashes: hashes)
         try session.write()
     }
     return try file.readAll()
@@ -72,13 +73,14 @@ private func validate(_ image: ELFImage) throws(ELFWriteError) {
 /// The `.shstrtab` offsets of every section's name.
 struct SectionNames {
     var table = StringTable()
-    var hash: UInt32 = 0, dynsym: UInt32 = 0, dynstr: UInt32 = 0
+    var hash: UInt32 = 0, gnuHash: UInt32 = 0, dynsym: UInt32 = 0, dynstr: UInt32 = 0
     var readOnly: [UInt32] = []
     var text: UInt32 = 0, dynamic: UInt32 = 0
     var symtab: UInt32 = 0, strtab: UInt32 = 0, shstrtab: UInt32 = 0
 
     init(readOnly names: [String]) {
         hash = table.add(".hash")
+        gnuHash = table.add(".gnu.hash")
         dynsym = table.add(".dynsym")
         dynstr = table.add(".dynstr")
         readOnly = names.map { table.add($0) }
@@ -87,5 +89,17 @@ struct SectionNames {
         symtab = table.add(".symtab")
         strtab = table.add(".strtab")
         shstrtab = table.add(".shstrtab")
+    }
+}
+
+/// The contents of `.hash` (words) and `.gnu.hash` (bytes) for the `.dynsym` order.
+struct HashTables {
+    var sysV: [UInt32]
+    var gnu: [UInt8]
+
+    init(_ tables: SymbolTables) {
+        sysV = SysVHash.table(names: tables.dynsymNames)
+        gnu = GNUHash.table(
+            names: Array(tables.dynsymNames.dropFirst()), symbolOffset: 1, bucketCount: tables.gnuHashBucketCount)
     }
 }
