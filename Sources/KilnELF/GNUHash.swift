@@ -25,7 +25,8 @@ enum GNUHash {
             let word = Int((h / 64) % UInt32(bloomSize))
             bloom[word] |= (1 << UInt64(h % 64)) | (1 << UInt64((h >> bloomShift) % 64))
             let bucket = Int(h % UInt32(bucketCount))
-            precondition(index == 0 || bucket >= Int(hashes[index - 1] % UInt32(bucketCount)), "names not sorted by bucket")
+            precondition(
+                index == 0 || bucket >= Int(hashes[index - 1] % UInt32(bucketCount)), "names not sorted by bucket")
             if buckets[bucket] == 0 { buckets[bucket] = UInt32(symbolOffset + index) }
             let isLast = index == hashes.count - 1 || Int(hashes[index + 1] % UInt32(bucketCount)) != bucket
             chains[index] = (h & ~1) | (isLast ? 1 : 0)

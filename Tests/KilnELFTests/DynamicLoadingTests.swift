@@ -45,19 +45,9 @@ import Testing
     }
 
     @Test func manyExportsAreAllFoundThroughTheHashTable() throws {
-        // 300 one-instruction functions `mov eax, i; ret`, 8 bytes apart.
         let count = 300
-        var text: [UInt8] = []
-        var symbols: [ELFSymbol] = []
-        for i in 0..<count {
-            symbols.append(
-                ELFSymbol(
-                    name: "f\(i)", section: 0, offset: UInt64(text.count), size: 6, kind: .function,
-                    isExported: true))
-            text += [0xb8] + withUnsafeBytes(of: UInt32(i).littleEndian, Array.init) + [0xc3, 0xcc, 0xcc]
-        }
-        let image = ELFImage(
-            machine: 62, soname: uniqueSoname("many"), text: text, readOnlySections: [], symbols: symbols)
+        var image = Fixtures.manyExportsImage(count: count)
+        image.soname = uniqueSoname("many")
         let file = try WrittenImage(image)
         let handle = try #require(dlopen(file.path, RTLD_NOW | RTLD_LOCAL))
         defer { dlclose(handle) }

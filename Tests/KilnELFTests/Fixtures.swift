@@ -89,6 +89,22 @@ extension Fixtures {
     }
 }
 
+extension Fixtures {
+    /// `count` exported functions `f0`, `f1`, ...: `fi` is `mov eax, i; ret`, 8 bytes apart.
+    static func manyExportsImage(count: Int) -> ELFImage {
+        var text: [UInt8] = []
+        var symbols: [ELFSymbol] = []
+        for i in 0..<count {
+            symbols.append(
+                ELFSymbol(
+                    name: "f\(i)", section: 0, offset: UInt64(text.count), size: 6, kind: .function,
+                    isExported: true))
+            text += [0xb8] + withUnsafeBytes(of: UInt32(i).littleEndian, Array.init) + [0xc3, 0xcc, 0xcc]
+        }
+        return ELFImage(machine: 62, soname: "libmany.so", text: text, readOnlySections: [], symbols: symbols)
+    }
+}
+
 /// An image with a name for parameterised tests.
 struct NamedImage: Sendable, CustomTestStringConvertible {
     var name: String
@@ -101,5 +117,6 @@ struct NamedImage: Sendable, CustomTestStringConvertible {
         NamedImage(name: "empty", image: Fixtures.emptyImage),
         NamedImage(name: "empty sections", image: Fixtures.emptySectionsImage),
         NamedImage(name: "awkward names", image: Fixtures.awkwardNamesImage()),
+        NamedImage(name: "300 exports", image: Fixtures.manyExportsImage(count: 300)),
     ]
 }
