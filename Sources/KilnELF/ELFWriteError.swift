@@ -14,6 +14,8 @@ public struct ELFWriteError: Error, Sendable, Equatable, CustomStringConvertible
         case invalidName
         /// A section alignment is not a positive power of two.
         case invalidAlignment
+        /// The page size is not a power of two of at least 4096.
+        case invalidPageSize
         /// A symbol names a section that does not exist or lies outside its section.
         case invalidSymbol
         /// The image needs more sections than plain ELF numbering allows.
@@ -44,6 +46,9 @@ public struct ELFWriteError: Error, Sendable, Equatable, CustomStringConvertible
         Self(
             kind: .invalidAlignment,
             message: "section \(section) has alignment \(alignment), which is not a positive power of two")
+    }
+    static func invalidPageSize(_ size: Int) -> Self {
+        Self(kind: .invalidPageSize, message: "page size \(size) is not a power of two of at least 4096")
     }
     static func invalidSymbol(_ index: Int, _ reason: String) -> Self {
         Self(kind: .invalidSymbol, message: "symbol \(index): \(reason)")

@@ -35,7 +35,7 @@ struct SharedObjectEmitter {
     }
 
     private func emitProgramHeaders(_ session: borrowing LibELFSession) throws(ELFWriteError) {
-        let page = SharedObjectLayout.pageSize
+        let page = layout.pageSize
         let readOnly = Extent(offset: 0, size: layout.readOnlySegmentEnd, alignment: page)
         let text = Extent(offset: layout.text.offset, size: layout.text.size, alignment: page)
         let dynamic = Extent(offset: layout.dynamic.offset, size: layout.dynamic.size, alignment: page)

@@ -9,9 +9,6 @@
 ///     page boundary   .dynamic                                     PT_LOAD R+W, PT_DYNAMIC
 ///                     .symtab .strtab .shstrtab (not loaded), section headers
 struct SharedObjectLayout {
-    /// The page size segments are aligned to; every supported ISA's Linux uses 4 KiB
-    /// pages by default.
-    static let pageSize: UInt64 = 4096
     static let elfHeaderSize: UInt64 = 64
     static let programHeaderSize: UInt64 = 56
     static let sectionHeaderSize: UInt64 = 64
@@ -43,6 +40,8 @@ struct SharedObjectLayout {
         var strtab: UInt64
         var shstrtab: UInt64
         var sectionCount: Int
+        /// ``ELFImage/pageSize``.
+        var pageSize: UInt64
     }
 
     var hash: Extent
@@ -59,6 +58,8 @@ struct SharedObjectLayout {
     var sectionHeaders: Extent
     /// End of the read-only PT_LOAD: the end of its last section.
     var readOnlySegmentEnd: UInt64
+    /// The alignment of `.text`, `.dynamic` and every PT_LOAD.
+    var pageSize: UInt64
 
     init(_ sizes: Sizes) {
         var cursor = Self.elfHeaderSize + Self.programHeaderSize * UInt64(Self.programHeaderCount)
@@ -73,11 +74,12 @@ struct SharedObjectLayout {
         dynstr = place(sizes.dynstr, alignment: 1)
         readOnly = sizes.readOnly.map { place($0.size, alignment: $0.alignment) }
         readOnlySegmentEnd = cursor
-        text = place(sizes.text, alignment: Self.pageSize)
+        pageSize = sizes.pageSize
+        text = place(sizes.text, alignment: sizes.pageSize)
         // .dynamic is writable, so it must not share a page with .text. An empty .text
         // still gets its page, so no two PT_LOADs start at the same address.
         cursor = text.offset + max(text.size, 1)
-        dynamic = place(sizes.dynamic, alignment: Self.pageSize)
+        dynamic = place(sizes.dynamic, alignment: sizes.pageSize)
         symtab = place(sizes.symtab, alignment: 8)
         strtab = place(sizes.strtab, alignment: 1)
         shstrtab = place(sizes.shstrtab, alignment: 1)

@@ -25,7 +25,7 @@ public func writeSharedObject(_ image: ELFImage) throws(ELFWriteError) -> [UInt8
             symtab: UInt64(1 + tables.symtab.count) * SharedObjectLayout.symbolSize,
             strtab: UInt64(tables.strtab.bytes.count),
             shstrtab: UInt64(names.table.bytes.count),
-            sectionCount: numbering.count))
+            sectionCount: numbering.count, pageSize: UInt64(image.pageSize)))
 
     let file = try ScratchFile()
     do {
@@ -42,6 +42,9 @@ public func writeSharedObject(_ image: ELFImage) throws(ELFWriteError) -> [UInt8
 private func validate(_ image: ELFImage) throws(ELFWriteError) {
     guard image.machine == UInt16(EM_X86_64) || image.machine == UInt16(EM_AARCH64) else {
         throw .unsupportedMachine(image.machine)
+    }
+    guard image.pageSize >= 4096, image.pageSize & (image.pageSize - 1) == 0 else {
+        throw .invalidPageSize(image.pageSize)
     }
     guard !image.soname.utf8.contains(0) else { throw .nameContainsNUL("soname") }
     for section in image.readOnlySections {

@@ -24,6 +24,14 @@ import Testing
         #expect(dlsym(handle, "helper") == nil, "local symbols must not be exported")
     }
 
+    @Test func objectWithLargePagesLoadsToo() throws {
+        let file = try WrittenImage(Fixtures.answerImage(soname: uniqueSoname("bigpages"), pageSize: 65536))
+        let handle = try #require(dlopen(file.path, RTLD_NOW | RTLD_LOCAL), "\(String(cString: dlerror()))")
+        defer { dlclose(handle) }
+        let answer = try #require(dlsym(handle, "answer"))
+        #expect(unsafeBitCast(answer, to: (@convention(c) () -> Int32).self)() == 42)
+    }
+
     @Test func exportedObjectPointsAtItsSectionBytes() throws {
         let file = try WrittenImage(Fixtures.answerImage(soname: uniqueSoname("meta")))
         let handle = try #require(dlopen(file.path, RTLD_NOW | RTLD_LOCAL))

@@ -17,7 +17,7 @@ enum Fixtures {
 
     /// Two exported functions, an exported metadata object, a local helper, a small
     /// 8-aligned read-only section and a page-aligned one.
-    static func answerImage(machine: UInt16 = 62, soname: String = "libanswer.so") -> ELFImage {
+    static func answerImage(machine: UInt16 = 62, soname: String = "libanswer.so", pageSize: Int = 4096) -> ELFImage {
         ELFImage(
             machine: machine, soname: soname, text: x86Text,
             readOnlySections: [
@@ -31,7 +31,8 @@ enum Fixtures {
                 ELFSymbol(
                     name: "__kiln_metadata", section: 1, offset: 0, size: UInt64(metadataBytes.count),
                     kind: .object, isExported: true),
-            ])
+            ],
+            pageSize: pageSize)
     }
 }
 
@@ -118,5 +119,6 @@ struct NamedImage: Sendable, CustomTestStringConvertible {
         NamedImage(name: "empty sections", image: Fixtures.emptySectionsImage),
         NamedImage(name: "awkward names", image: Fixtures.awkwardNamesImage()),
         NamedImage(name: "300 exports", image: Fixtures.manyExportsImage(count: 300)),
+        NamedImage(name: "64 KiB pages", image: Fixtures.answerImage(pageSize: 65536)),
     ]
 }

@@ -12,6 +12,13 @@ import Testing
         #expect(text.size == UInt64(Fixtures.x86Text.count))
     }
 
+    @Test func textStartsOnALargePageWhenAsked() throws {
+        let elf = ParsedELF(try writeSharedObject(Fixtures.answerImage(pageSize: 65536)))
+        let text = try #require(elf.section(".text"))
+        #expect(text.offset == 65536)
+        #expect(text.address == 65536)
+    }
+
     @Test(arguments: NamedImage.all)
     func readOnlySectionsKeepTheirAlignment(_ fixture: NamedImage) throws {
         let elf = ParsedELF(try writeSharedObject(fixture.image))
@@ -44,6 +51,7 @@ import Testing
     @Test(arguments: NamedImage.all)
     func segmentsAreReadOnlyThenCodeThenData(_ fixture: NamedImage) throws {
         let elf = ParsedELF(try writeSharedObject(fixture.image))
+        let page = UInt64(fixture.image.pageSize)
         #expect(elf.type == 3)  // ET_DYN
         let loads = elf.loadSegments
         #expect(loads.map(\.flags) == [4, 5, 6])  // R, R+X, R+W
@@ -55,12 +63,13 @@ import Testing
         let text = try #require(elf.section(".text"))
         #expect(loads[1].offset == text.offset && loads[1].fileSize == text.size, ".text alone in R+X")
         for segment in loads {
-            #expect(segment.offset % 4096 == 0)
+            #expect(segment.offset % page == 0)
+            #expect(segment.alignment == page)
             #expect(segment.fileSize == segment.memorySize)
         }
         // No two loadable segments share a page, so each keeps its own protection.
         for (lower, upper) in zip(loads, loads.dropFirst()) {
-            #expect((lower.offset + lower.fileSize + 4095) / 4096 * 4096 <= upper.offset)
+            #expect((lower.offset + lower.fileSize + page - 1) / page * page <= upper.offset)
         }
     }
 

@@ -33,6 +33,11 @@ import Testing
         #expect(kind(of: image) == .invalidAlignment)
     }
 
+    @Test(arguments: [0, 2048, 5000, -4096])
+    func pageSizeThatIsNotALargePowerOfTwoIsRefused(_ pageSize: Int) {
+        #expect(kind(of: Fixtures.answerImage(pageSize: pageSize)) == .invalidPageSize)
+    }
+
     @Test func symbolInAMissingSectionIsRefused() {
         var image = Fixtures.answerImage()
         image.symbols[0].section = 3
