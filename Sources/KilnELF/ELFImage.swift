@@ -8,7 +8,8 @@ public struct ELFImage: Sendable {
     public var soname: String
     /// Contents of `.text` (mapped R+X).
     public var text: [UInt8]
-    /// Read-only sections, in order, each mapped R in the second `PT_LOAD`.
+    /// Read-only sections, in order, each at its alignment in the first (R) `PT_LOAD`,
+    /// after the dynamic-linking tables.
     public var readOnlySections: [ELFSection]
     /// Symbols; `section` is 0 for `.text` or 1 + the index in ``readOnlySections``.
     public var symbols: [ELFSymbol]
