@@ -21,8 +21,13 @@ struct LibELFSession: ~Copyable {
     init(writingTo descriptor: Int32) throws(ELFWriteError) {
         guard elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE) else { throw .libelf("elf_version") }
         guard let elf = elf_begin(descriptor, ELF_C_WRITE, nil) else { throw .libelf("elf_begin") }
+        guard elf_flagelf(elf, ELF_C_SET, UInt32(ELF_F_LAYOUT)) & UInt32(ELF_F_LAYOUT) != 0 else {
+            let error = ELFWriteError.libelf("elf_flagelf")
+            elf_end(elf)
+            throw error
+        }
         self.elf = elf
-        _ = elf_flagelf(elf, ELF_C_SET, UInt32(ELF_F_LAYOUT))
+        // Gaps between sections are zero. (A process-wide setting; 0 is also its default.)
         elf_fill(0)
     }
 
