@@ -53,3 +53,6 @@ spec-all: build
 
 clean:
 	rm -rf .build
+
+# Benchmarks (never part of `make test`).
+-include bench/bench.mk
