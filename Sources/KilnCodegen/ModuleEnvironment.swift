@@ -12,6 +12,9 @@ public struct ModuleEnvironment: Sendable {
     public let signatures: [Signature]
     /// Per global index (imported first).
     public let globalKinds: [ValueKind]
+    /// Testing aid: compile unsupported operators as an `unreachable` trap instead of
+    /// failing, so the supported rest of a module can run.
+    public var trapOnUnsupported = false
 
     public init(module: WasmModule) throws(CompileError) {
         self.module = module

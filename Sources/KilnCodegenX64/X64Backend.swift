@@ -6,12 +6,17 @@ import KilnFrontend
 /// The x86-64 backend: the single-pass lowering over ``X64MacroAssembler``, then the
 /// entry trampolines and host call stubs, all in one `.text`.
 public struct X64Backend: Backend {
+    /// Testing aid: unsupported operators become `unreachable` traps (see
+    /// ``ModuleEnvironment/trapOnUnsupported``).
+    public var trapOnUnsupported = false
+
     public init() {}
 
     public var target: TargetISA { .x86_64 }
 
     public func compile(_ module: WasmModule) throws(CompileError) -> CompiledCode {
-        let env = try ModuleEnvironment(module: module)
+        var env = try ModuleEnvironment(module: module)
+        env.trapOnUnsupported = trapOnUnsupported
         var masm = X64MacroAssembler(capacity: max(4096, module.bodies.reduce(0) { $0 + $1.expression.count } * 6))
         var code = CompiledCode()
         let imported = module.importedFunctionCount

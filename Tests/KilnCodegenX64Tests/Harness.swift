@@ -24,10 +24,15 @@ final class TestInstance {
     typealias HostCallback = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?) -> UInt32
     typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, UnsafeMutablePointer<UInt64>?) -> Void
 
-    init(wat: String, imports: [HostCallback] = [], globals: [UInt64] = []) throws {
-        let bytes = try assemble(text: wat)
+    convenience init(wat: String, imports: [HostCallback] = [], globals: [UInt64] = []) throws {
+        try self.init(binary: try assemble(text: wat), imports: imports, globals: globals)
+    }
+
+    init(binary bytes: [UInt8], imports: [HostCallback] = [], globals: [UInt64] = [], trapOnUnsupported: Bool = false) throws {
         module = try decodeModule(bytes)
-        code = try X64Backend().compile(module)
+        var backend = X64Backend()
+        backend.trapOnUnsupported = trapOnUnsupported
+        code = try backend.compile(module)
         if let path = ProcessInfo.processInfo.environment["KILN_DUMP"] {
             FileManager.default.createFile(atPath: path, contents: Data(code.text))
         }
@@ -81,6 +86,25 @@ final class TestInstance {
             let stub = text + Int(code.hostCallStubs[t])
             vmctx.storeBytes(of: stub, toByteOffset: layout.importedFunction(i) + VMFunctionImport.code, as: UnsafeMutableRawPointer.self)
             vmctx.storeBytes(of: hf, toByteOffset: layout.importedFunction(i) + VMFunctionImport.vmctx, as: UnsafeMutablePointer<UInt64>.self)
+        }
+        // Defined globals: constant initializers, then explicit overrides.
+        for (i, ini) in module.globalInitializers.enumerated() {
+            var v: UInt64 = 0
+            switch ini.first {
+            case .i32Const(let x)?: v = UInt64(UInt32(bitPattern: x))
+            case .i64Const(let x)?: v = UInt64(bitPattern: x)
+            case .f32Const(let x)?: v = UInt64(x.bitPattern)
+            case .f64Const(let x)?: v = x.bitPattern
+            default: break
+            }
+            vmctx.storeBytes(of: v, toByteOffset: layout.definedGlobal(i), as: UInt64.self)
+        }
+        // Active data segments with constant offsets.
+        for d in module.data {
+            if case .active(let a) = d, case .i32Const(let off)? = a.offset.first, let memory {
+                let bytes = Array(a.initializer)
+                (memory + Int(UInt32(bitPattern: off))).copyMemory(from: bytes, byteCount: bytes.count)
+            }
         }
         for (i, g) in globals.enumerated() {
             vmctx.storeBytes(of: g, toByteOffset: layout.definedGlobal(i), as: UInt64.self)

@@ -147,20 +147,20 @@ extension FunctionCompiler {
 
     public mutating func visitSelect() throws(CompileError) {
         guard reachable else { return }
-        let cond = stack.removeLast()
+        // The condition: a pending comparison stays fused; anything else becomes a register
+        // now, while it is still at its own stack position.
+        let cmp: Comparison, lhs: Reg, rhs: RegImm
+        if case .cond(let c, let l, let r) = stack[stack.count - 1] {
+            stack.removeLast()
+            (cmp, lhs, rhs) = (c, l, r)
+        } else {
+            (cmp, lhs, rhs) = (.int(.ne, .s32), popReg().0, .imm(0))
+        }
         let (b, _) = popReg()
         let (a, kind) = popReg()
-        switch cond {
-        case .cond(let c, let l, let r):
-            masm.compareAndSelect(c, lhs: l, rhs: r, dst: a, other: b, kind)
-            free(l)
-            free(r)
-        default:
-            stack.append(cond)
-            let (c, _) = popReg()
-            masm.compareAndSelect(.int(.ne, .s32), lhs: c, rhs: .imm(0), dst: a, other: b, kind)
-            free(c)
-        }
+        masm.compareAndSelect(cmp, lhs: lhs, rhs: rhs, dst: a, other: b, kind)
+        free(lhs)
+        free(rhs)
         free(b)
         pushReg(kind, a)
     }

@@ -14,119 +14,129 @@ extension FunctionCompiler {
         CompileError.unsupported(name, function: functionIndex, offset: binaryOffset)
     }
 
-    public mutating func visitThrow(tagIndex: UInt32) throws(CompileError) { throw unsupported("throw") }
-    public mutating func visitThrowRef() throws(CompileError) { throw unsupported("throwRef") }
-    public mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) { throw unsupported("callIndirect") }
-    public mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) { throw unsupported("returnCall") }
-    public mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) { throw unsupported("returnCallIndirect") }
-    public mutating func visitCallRef(typeIndex: UInt32) throws(CompileError) { throw unsupported("callRef") }
-    public mutating func visitReturnCallRef(typeIndex: UInt32) throws(CompileError) { throw unsupported("returnCallRef") }
-    public mutating func visitTryTable(blockType: BlockType, tryCatch: TryCatch) throws(CompileError) { throw unsupported("tryTable") }
-    public mutating func visitRefNull(type: HeapType) throws(CompileError) { throw unsupported("refNull") }
-    public mutating func visitRefIsNull() throws(CompileError) { throw unsupported("refIsNull") }
-    public mutating func visitRefFunc(functionIndex: UInt32) throws(CompileError) { throw unsupported("refFunc") }
-    public mutating func visitRefAsNonNull() throws(CompileError) { throw unsupported("refAsNonNull") }
-    public mutating func visitBrOnNull(relativeDepth: UInt32) throws(CompileError) { throw unsupported("brOnNull") }
-    public mutating func visitBrOnNonNull(relativeDepth: UInt32) throws(CompileError) { throw unsupported("brOnNonNull") }
-    public mutating func visitMemoryInit(dataIndex: UInt32, memory: UInt32) throws(CompileError) { throw unsupported("memoryInit") }
-    public mutating func visitDataDrop(dataIndex: UInt32) throws(CompileError) { throw unsupported("dataDrop") }
-    public mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) { throw unsupported("memoryCopy") }
-    public mutating func visitMemoryFill(memory: UInt32) throws(CompileError) { throw unsupported("memoryFill") }
-    public mutating func visitTableInit(elemIndex: UInt32, table: UInt32) throws(CompileError) { throw unsupported("tableInit") }
-    public mutating func visitElemDrop(elemIndex: UInt32) throws(CompileError) { throw unsupported("elemDrop") }
-    public mutating func visitTableCopy(dstTable: UInt32, srcTable: UInt32) throws(CompileError) { throw unsupported("tableCopy") }
-    public mutating func visitTableFill(table: UInt32) throws(CompileError) { throw unsupported("tableFill") }
-    public mutating func visitTableGet(table: UInt32) throws(CompileError) { throw unsupported("tableGet") }
-    public mutating func visitTableSet(table: UInt32) throws(CompileError) { throw unsupported("tableSet") }
-    public mutating func visitTableGrow(table: UInt32) throws(CompileError) { throw unsupported("tableGrow") }
-    public mutating func visitTableSize(table: UInt32) throws(CompileError) { throw unsupported("tableSize") }
-    public mutating func visitAtomicFence() throws(CompileError) { throw unsupported("atomicFence") }
-    public mutating func visitMemoryAtomicNotify(memarg: MemArg) throws(CompileError) { throw unsupported("memoryAtomicNotify") }
-    public mutating func visitMemoryAtomicWait32(memarg: MemArg) throws(CompileError) { throw unsupported("memoryAtomicWait32") }
-    public mutating func visitMemoryAtomicWait64(memarg: MemArg) throws(CompileError) { throw unsupported("memoryAtomicWait64") }
-    public mutating func visitI32AtomicRmwAdd(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwAdd") }
-    public mutating func visitI64AtomicRmwAdd(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwAdd") }
-    public mutating func visitI32AtomicRmw8AddU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8AddU") }
-    public mutating func visitI32AtomicRmw16AddU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16AddU") }
-    public mutating func visitI64AtomicRmw8AddU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8AddU") }
-    public mutating func visitI64AtomicRmw16AddU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16AddU") }
-    public mutating func visitI64AtomicRmw32AddU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32AddU") }
-    public mutating func visitI32AtomicRmwSub(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwSub") }
-    public mutating func visitI64AtomicRmwSub(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwSub") }
-    public mutating func visitI32AtomicRmw8SubU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8SubU") }
-    public mutating func visitI32AtomicRmw16SubU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16SubU") }
-    public mutating func visitI64AtomicRmw8SubU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8SubU") }
-    public mutating func visitI64AtomicRmw16SubU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16SubU") }
-    public mutating func visitI64AtomicRmw32SubU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32SubU") }
-    public mutating func visitI32AtomicRmwAnd(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwAnd") }
-    public mutating func visitI64AtomicRmwAnd(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwAnd") }
-    public mutating func visitI32AtomicRmw8AndU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8AndU") }
-    public mutating func visitI32AtomicRmw16AndU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16AndU") }
-    public mutating func visitI64AtomicRmw8AndU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8AndU") }
-    public mutating func visitI64AtomicRmw16AndU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16AndU") }
-    public mutating func visitI64AtomicRmw32AndU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32AndU") }
-    public mutating func visitI32AtomicRmwOr(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwOr") }
-    public mutating func visitI64AtomicRmwOr(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwOr") }
-    public mutating func visitI32AtomicRmw8OrU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8OrU") }
-    public mutating func visitI32AtomicRmw16OrU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16OrU") }
-    public mutating func visitI64AtomicRmw8OrU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8OrU") }
-    public mutating func visitI64AtomicRmw16OrU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16OrU") }
-    public mutating func visitI64AtomicRmw32OrU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32OrU") }
-    public mutating func visitI32AtomicRmwXor(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwXor") }
-    public mutating func visitI64AtomicRmwXor(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwXor") }
-    public mutating func visitI32AtomicRmw8XorU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8XorU") }
-    public mutating func visitI32AtomicRmw16XorU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16XorU") }
-    public mutating func visitI64AtomicRmw8XorU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8XorU") }
-    public mutating func visitI64AtomicRmw16XorU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16XorU") }
-    public mutating func visitI64AtomicRmw32XorU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32XorU") }
-    public mutating func visitI32AtomicRmwXchg(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwXchg") }
-    public mutating func visitI64AtomicRmwXchg(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwXchg") }
-    public mutating func visitI32AtomicRmw8XchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8XchgU") }
-    public mutating func visitI32AtomicRmw16XchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16XchgU") }
-    public mutating func visitI64AtomicRmw8XchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8XchgU") }
-    public mutating func visitI64AtomicRmw16XchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16XchgU") }
-    public mutating func visitI64AtomicRmw32XchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32XchgU") }
-    public mutating func visitI32AtomicRmwCmpxchg(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmwCmpxchg") }
-    public mutating func visitI64AtomicRmwCmpxchg(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmwCmpxchg") }
-    public mutating func visitI32AtomicRmw8CmpxchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw8CmpxchgU") }
-    public mutating func visitI32AtomicRmw16CmpxchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i32AtomicRmw16CmpxchgU") }
-    public mutating func visitI64AtomicRmw8CmpxchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw8CmpxchgU") }
-    public mutating func visitI64AtomicRmw16CmpxchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw16CmpxchgU") }
-    public mutating func visitI64AtomicRmw32CmpxchgU(memarg: MemArg) throws(CompileError) { throw unsupported("i64AtomicRmw32CmpxchgU") }
-    public mutating func visitV128Const(value: V128) throws(CompileError) { throw unsupported("v128Const") }
-    public mutating func visitI8x16Shuffle(lanes: V128ShuffleMask) throws(CompileError) { throw unsupported("i8x16Shuffle") }
-    public mutating func visitSimd(_: Instruction.Simd) throws(CompileError) { throw unsupported("simd") }
-    public mutating func visitSimdLane(_: Instruction.SimdLane, lane: UInt8) throws(CompileError) { throw unsupported("simdLane") }
-    public mutating func visitSimdMemLane(_: Instruction.SimdMemLane, memarg: MemArg, lane: UInt8) throws(CompileError) { throw unsupported("simdMemLane") }
-    public mutating func visitRefI31() throws(CompileError) { throw unsupported("refI31") }
-    public mutating func visitI31GetS() throws(CompileError) { throw unsupported("i31GetS") }
-    public mutating func visitI31GetU() throws(CompileError) { throw unsupported("i31GetU") }
-    public mutating func visitStructNew(typeIndex: UInt32) throws(CompileError) { throw unsupported("structNew") }
-    public mutating func visitStructNewDefault(typeIndex: UInt32) throws(CompileError) { throw unsupported("structNewDefault") }
-    public mutating func visitStructGet(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { throw unsupported("structGet") }
-    public mutating func visitStructGetS(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { throw unsupported("structGetS") }
-    public mutating func visitStructGetU(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { throw unsupported("structGetU") }
-    public mutating func visitStructSet(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { throw unsupported("structSet") }
-    public mutating func visitArrayNew(typeIndex: UInt32) throws(CompileError) { throw unsupported("arrayNew") }
-    public mutating func visitArrayNewDefault(typeIndex: UInt32) throws(CompileError) { throw unsupported("arrayNewDefault") }
-    public mutating func visitArrayNewFixed(typeIndex: UInt32, size: UInt32) throws(CompileError) { throw unsupported("arrayNewFixed") }
-    public mutating func visitArrayGet(typeIndex: UInt32) throws(CompileError) { throw unsupported("arrayGet") }
-    public mutating func visitArrayGetS(typeIndex: UInt32) throws(CompileError) { throw unsupported("arrayGetS") }
-    public mutating func visitArrayGetU(typeIndex: UInt32) throws(CompileError) { throw unsupported("arrayGetU") }
-    public mutating func visitArraySet(typeIndex: UInt32) throws(CompileError) { throw unsupported("arraySet") }
-    public mutating func visitArrayLen() throws(CompileError) { throw unsupported("arrayLen") }
-    public mutating func visitRefEq() throws(CompileError) { throw unsupported("refEq") }
-    public mutating func visitAnyConvertExtern() throws(CompileError) { throw unsupported("anyConvertExtern") }
-    public mutating func visitExternConvertAny() throws(CompileError) { throw unsupported("externConvertAny") }
-    public mutating func visitArrayNewData(typeIndex: UInt32, dataIndex: UInt32) throws(CompileError) { throw unsupported("arrayNewData") }
-    public mutating func visitArrayNewElem(typeIndex: UInt32, elemIndex: UInt32) throws(CompileError) { throw unsupported("arrayNewElem") }
-    public mutating func visitArrayFill(typeIndex: UInt32) throws(CompileError) { throw unsupported("arrayFill") }
-    public mutating func visitArrayCopy(destType: UInt32, srcType: UInt32) throws(CompileError) { throw unsupported("arrayCopy") }
-    public mutating func visitArrayInitData(typeIndex: UInt32, dataIndex: UInt32) throws(CompileError) { throw unsupported("arrayInitData") }
-    public mutating func visitArrayInitElem(typeIndex: UInt32, elemIndex: UInt32) throws(CompileError) { throw unsupported("arrayInitElem") }
-    public mutating func visitRefTest(_: Instruction.RefTest, type: HeapType) throws(CompileError) { throw unsupported("refTest") }
-    public mutating func visitRefCast(_: Instruction.RefCast, type: HeapType) throws(CompileError) { throw unsupported("refCast") }
-    public mutating func visitBrOnCast(relativeDepth: UInt32, castFrom: ReferenceType, castTo: ReferenceType) throws(CompileError) { throw unsupported("brOnCast") }
-    public mutating func visitBrOnCastFail(relativeDepth: UInt32, castFrom: ReferenceType, castTo: ReferenceType) throws(CompileError) { throw unsupported("brOnCastFail") }
-    public mutating func visitUnknown(_ opcode: [UInt8]) throws(CompileError) { throw unsupported("unknown") }
+    /// An operator Kiln does not compile yet: an error, or (with
+    /// ``ModuleEnvironment/trapOnUnsupported``, a testing aid) an `unreachable` trap so
+    /// the rest of the module can still be compiled and run.
+    mutating func unsupportedOperator(_ name: String) throws(CompileError) {
+        guard env.trapOnUnsupported else { throw unsupported(name) }
+        guard reachable else { return }
+        masm.trap(.unreachable)
+        markUnreachable()
+    }
+
+    public mutating func visitThrow(tagIndex: UInt32) throws(CompileError) { try unsupportedOperator("throw") }
+    public mutating func visitThrowRef() throws(CompileError) { try unsupportedOperator("throwRef") }
+    public mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) { try unsupportedOperator("callIndirect") }
+    public mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) { try unsupportedOperator("returnCall") }
+    public mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) { try unsupportedOperator("returnCallIndirect") }
+    public mutating func visitCallRef(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("callRef") }
+    public mutating func visitReturnCallRef(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("returnCallRef") }
+    public mutating func visitTryTable(blockType: BlockType, tryCatch: TryCatch) throws(CompileError) { try unsupportedOperator("tryTable") }
+    public mutating func visitRefNull(type: HeapType) throws(CompileError) { try unsupportedOperator("refNull") }
+    public mutating func visitRefIsNull() throws(CompileError) { try unsupportedOperator("refIsNull") }
+    public mutating func visitRefFunc(functionIndex: UInt32) throws(CompileError) { try unsupportedOperator("refFunc") }
+    public mutating func visitRefAsNonNull() throws(CompileError) { try unsupportedOperator("refAsNonNull") }
+    public mutating func visitBrOnNull(relativeDepth: UInt32) throws(CompileError) { try unsupportedOperator("brOnNull") }
+    public mutating func visitBrOnNonNull(relativeDepth: UInt32) throws(CompileError) { try unsupportedOperator("brOnNonNull") }
+    public mutating func visitMemoryInit(dataIndex: UInt32, memory: UInt32) throws(CompileError) { try unsupportedOperator("memoryInit") }
+    public mutating func visitDataDrop(dataIndex: UInt32) throws(CompileError) { try unsupportedOperator("dataDrop") }
+    public mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) { try unsupportedOperator("memoryCopy") }
+    public mutating func visitMemoryFill(memory: UInt32) throws(CompileError) { try unsupportedOperator("memoryFill") }
+    public mutating func visitTableInit(elemIndex: UInt32, table: UInt32) throws(CompileError) { try unsupportedOperator("tableInit") }
+    public mutating func visitElemDrop(elemIndex: UInt32) throws(CompileError) { try unsupportedOperator("elemDrop") }
+    public mutating func visitTableCopy(dstTable: UInt32, srcTable: UInt32) throws(CompileError) { try unsupportedOperator("tableCopy") }
+    public mutating func visitTableFill(table: UInt32) throws(CompileError) { try unsupportedOperator("tableFill") }
+    public mutating func visitTableGet(table: UInt32) throws(CompileError) { try unsupportedOperator("tableGet") }
+    public mutating func visitTableSet(table: UInt32) throws(CompileError) { try unsupportedOperator("tableSet") }
+    public mutating func visitTableGrow(table: UInt32) throws(CompileError) { try unsupportedOperator("tableGrow") }
+    public mutating func visitTableSize(table: UInt32) throws(CompileError) { try unsupportedOperator("tableSize") }
+    public mutating func visitAtomicFence() throws(CompileError) { try unsupportedOperator("atomicFence") }
+    public mutating func visitMemoryAtomicNotify(memarg: MemArg) throws(CompileError) { try unsupportedOperator("memoryAtomicNotify") }
+    public mutating func visitMemoryAtomicWait32(memarg: MemArg) throws(CompileError) { try unsupportedOperator("memoryAtomicWait32") }
+    public mutating func visitMemoryAtomicWait64(memarg: MemArg) throws(CompileError) { try unsupportedOperator("memoryAtomicWait64") }
+    public mutating func visitI32AtomicRmwAdd(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwAdd") }
+    public mutating func visitI64AtomicRmwAdd(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwAdd") }
+    public mutating func visitI32AtomicRmw8AddU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8AddU") }
+    public mutating func visitI32AtomicRmw16AddU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16AddU") }
+    public mutating func visitI64AtomicRmw8AddU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8AddU") }
+    public mutating func visitI64AtomicRmw16AddU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16AddU") }
+    public mutating func visitI64AtomicRmw32AddU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32AddU") }
+    public mutating func visitI32AtomicRmwSub(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwSub") }
+    public mutating func visitI64AtomicRmwSub(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwSub") }
+    public mutating func visitI32AtomicRmw8SubU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8SubU") }
+    public mutating func visitI32AtomicRmw16SubU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16SubU") }
+    public mutating func visitI64AtomicRmw8SubU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8SubU") }
+    public mutating func visitI64AtomicRmw16SubU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16SubU") }
+    public mutating func visitI64AtomicRmw32SubU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32SubU") }
+    public mutating func visitI32AtomicRmwAnd(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwAnd") }
+    public mutating func visitI64AtomicRmwAnd(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwAnd") }
+    public mutating func visitI32AtomicRmw8AndU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8AndU") }
+    public mutating func visitI32AtomicRmw16AndU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16AndU") }
+    public mutating func visitI64AtomicRmw8AndU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8AndU") }
+    public mutating func visitI64AtomicRmw16AndU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16AndU") }
+    public mutating func visitI64AtomicRmw32AndU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32AndU") }
+    public mutating func visitI32AtomicRmwOr(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwOr") }
+    public mutating func visitI64AtomicRmwOr(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwOr") }
+    public mutating func visitI32AtomicRmw8OrU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8OrU") }
+    public mutating func visitI32AtomicRmw16OrU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16OrU") }
+    public mutating func visitI64AtomicRmw8OrU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8OrU") }
+    public mutating func visitI64AtomicRmw16OrU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16OrU") }
+    public mutating func visitI64AtomicRmw32OrU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32OrU") }
+    public mutating func visitI32AtomicRmwXor(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwXor") }
+    public mutating func visitI64AtomicRmwXor(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwXor") }
+    public mutating func visitI32AtomicRmw8XorU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8XorU") }
+    public mutating func visitI32AtomicRmw16XorU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16XorU") }
+    public mutating func visitI64AtomicRmw8XorU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8XorU") }
+    public mutating func visitI64AtomicRmw16XorU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16XorU") }
+    public mutating func visitI64AtomicRmw32XorU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32XorU") }
+    public mutating func visitI32AtomicRmwXchg(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwXchg") }
+    public mutating func visitI64AtomicRmwXchg(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwXchg") }
+    public mutating func visitI32AtomicRmw8XchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8XchgU") }
+    public mutating func visitI32AtomicRmw16XchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16XchgU") }
+    public mutating func visitI64AtomicRmw8XchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8XchgU") }
+    public mutating func visitI64AtomicRmw16XchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16XchgU") }
+    public mutating func visitI64AtomicRmw32XchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32XchgU") }
+    public mutating func visitI32AtomicRmwCmpxchg(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmwCmpxchg") }
+    public mutating func visitI64AtomicRmwCmpxchg(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmwCmpxchg") }
+    public mutating func visitI32AtomicRmw8CmpxchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw8CmpxchgU") }
+    public mutating func visitI32AtomicRmw16CmpxchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i32AtomicRmw16CmpxchgU") }
+    public mutating func visitI64AtomicRmw8CmpxchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw8CmpxchgU") }
+    public mutating func visitI64AtomicRmw16CmpxchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw16CmpxchgU") }
+    public mutating func visitI64AtomicRmw32CmpxchgU(memarg: MemArg) throws(CompileError) { try unsupportedOperator("i64AtomicRmw32CmpxchgU") }
+    public mutating func visitV128Const(value: V128) throws(CompileError) { try unsupportedOperator("v128Const") }
+    public mutating func visitI8x16Shuffle(lanes: V128ShuffleMask) throws(CompileError) { try unsupportedOperator("i8x16Shuffle") }
+    public mutating func visitSimd(_: Instruction.Simd) throws(CompileError) { try unsupportedOperator("simd") }
+    public mutating func visitSimdLane(_: Instruction.SimdLane, lane: UInt8) throws(CompileError) { try unsupportedOperator("simdLane") }
+    public mutating func visitSimdMemLane(_: Instruction.SimdMemLane, memarg: MemArg, lane: UInt8) throws(CompileError) { try unsupportedOperator("simdMemLane") }
+    public mutating func visitRefI31() throws(CompileError) { try unsupportedOperator("refI31") }
+    public mutating func visitI31GetS() throws(CompileError) { try unsupportedOperator("i31GetS") }
+    public mutating func visitI31GetU() throws(CompileError) { try unsupportedOperator("i31GetU") }
+    public mutating func visitStructNew(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("structNew") }
+    public mutating func visitStructNewDefault(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("structNewDefault") }
+    public mutating func visitStructGet(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { try unsupportedOperator("structGet") }
+    public mutating func visitStructGetS(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { try unsupportedOperator("structGetS") }
+    public mutating func visitStructGetU(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { try unsupportedOperator("structGetU") }
+    public mutating func visitStructSet(typeIndex: UInt32, fieldIndex: UInt32) throws(CompileError) { try unsupportedOperator("structSet") }
+    public mutating func visitArrayNew(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayNew") }
+    public mutating func visitArrayNewDefault(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayNewDefault") }
+    public mutating func visitArrayNewFixed(typeIndex: UInt32, size: UInt32) throws(CompileError) { try unsupportedOperator("arrayNewFixed") }
+    public mutating func visitArrayGet(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayGet") }
+    public mutating func visitArrayGetS(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayGetS") }
+    public mutating func visitArrayGetU(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayGetU") }
+    public mutating func visitArraySet(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arraySet") }
+    public mutating func visitArrayLen() throws(CompileError) { try unsupportedOperator("arrayLen") }
+    public mutating func visitRefEq() throws(CompileError) { try unsupportedOperator("refEq") }
+    public mutating func visitAnyConvertExtern() throws(CompileError) { try unsupportedOperator("anyConvertExtern") }
+    public mutating func visitExternConvertAny() throws(CompileError) { try unsupportedOperator("externConvertAny") }
+    public mutating func visitArrayNewData(typeIndex: UInt32, dataIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayNewData") }
+    public mutating func visitArrayNewElem(typeIndex: UInt32, elemIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayNewElem") }
+    public mutating func visitArrayFill(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayFill") }
+    public mutating func visitArrayCopy(destType: UInt32, srcType: UInt32) throws(CompileError) { try unsupportedOperator("arrayCopy") }
+    public mutating func visitArrayInitData(typeIndex: UInt32, dataIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayInitData") }
+    public mutating func visitArrayInitElem(typeIndex: UInt32, elemIndex: UInt32) throws(CompileError) { try unsupportedOperator("arrayInitElem") }
+    public mutating func visitRefTest(_: Instruction.RefTest, type: HeapType) throws(CompileError) { try unsupportedOperator("refTest") }
+    public mutating func visitRefCast(_: Instruction.RefCast, type: HeapType) throws(CompileError) { try unsupportedOperator("refCast") }
+    public mutating func visitBrOnCast(relativeDepth: UInt32, castFrom: ReferenceType, castTo: ReferenceType) throws(CompileError) { try unsupportedOperator("brOnCast") }
+    public mutating func visitBrOnCastFail(relativeDepth: UInt32, castFrom: ReferenceType, castTo: ReferenceType) throws(CompileError) { try unsupportedOperator("brOnCastFail") }
+    public mutating func visitUnknown(_ opcode: [UInt8]) throws(CompileError) { try unsupportedOperator("unknown") }
 }
