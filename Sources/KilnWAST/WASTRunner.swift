@@ -332,8 +332,17 @@ struct ScriptSession {
         do {
             bytes = try binary(of: m)
         } catch {
-            // Text that does not even assemble is malformed.
-            if expected == .malformed { pass() } else { fail(line: line, "assert_invalid: text does not assemble: \(error)") }
+            // A quoted module that does not assemble is malformed. A text module that
+            // parsed but does not encode failed WAT's own index resolution (an unknown
+            // local, global, function or type), which the spec calls invalid.
+            if case .text = m.source {
+                pass()
+                messageMismatch(line: line, expected: message, got: "text does not encode: \(error)")
+            } else if expected == .malformed {
+                pass()
+            } else {
+                fail(line: line, "assert_invalid: text does not assemble: \(error)")
+            }
             return
         }
         do {
