@@ -4,7 +4,7 @@ import WasmTypes
 /// Records which post-MVP features a body's instructions use. It sees every instruction,
 /// also in bodies the validator stops checking, so `WasmModule.usedFeatures` comes from
 /// the module itself and never from an error.
-struct FeatureScanner: InstructionVisitor {
+struct FeatureScanner: InstructionVisitor, ~Copyable {
     typealias VisitorError = Never
     var binaryOffset: Int = 0
     var features: Set<WasmFeature> = []

@@ -27,7 +27,7 @@ struct ControlFrame {
 /// Validates one function body (or constant expression) with the spec's algorithm: an
 /// operand stack whose entries may be Unknown (`nil`) in unreachable code, and a stack
 /// of control frames. WasmParser drives it as an `InstructionVisitor`.
-struct FunctionValidator: InstructionVisitor {
+struct FunctionValidator: InstructionVisitor, ~Copyable {
     typealias VisitorError = BodyCheckError
 
     let context: ValidationContext

@@ -147,6 +147,9 @@ func validate(_ module: inout WasmModule) throws(ModuleError) {
         }
     }
     features.formUnion(scanner.features)
+    // A feature left unvalidated is always one the module uses, so a code generator that
+    // refuses unsupported `usedFeatures` never sees an unvalidated construct.
+    features.formUnion(unvalidated)
     module.usedFeatures = features
     module.unvalidatedFeatures = unvalidated
 }

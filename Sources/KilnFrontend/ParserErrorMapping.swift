@@ -138,7 +138,11 @@ enum ParserErrorMapping {
             return .malformed(message, detail: text, offset: offset)
         }
         for (prefix, spec) in byPrefix where text.hasPrefix(prefix) {
-            return .malformed(spec, detail: text == spec ? nil : text, offset: offset)
+            // Keep what WasmParser adds after its own wording ("malformed section id: 14" -> "14").
+            var rest = Substring(text.dropFirst(prefix.count))
+            while rest.first == ":" || rest.first == " " || rest.first == "." { rest = rest.dropFirst() }
+            let detail = prefix.lowercased() == spec.lowercased() ? String(rest) : text
+            return .malformed(spec, detail: detail.isEmpty ? nil : detail, offset: offset)
         }
         return .malformed(text, offset: offset)
     }

@@ -5,7 +5,9 @@ import WasmParser
 
 /// Runs the module-level directives of one spec `.wast` file through `decodeModule`:
 /// every `module` must decode and validate, every `assert_invalid` fail as `.invalid`,
-/// every `assert_malformed` as `.malformed`. Runtime assertions are not checked here.
+/// every `assert_malformed` as `.malformed`; the modules of `assert_unlinkable` and
+/// `assert_trap` (instantiation traps) must validate too. Runtime assertions are not
+/// checked here.
 struct SpecValidationRunner {
     /// The spec suite, read in place.
     static let specDirectory = "/work/shared/spec/core"
@@ -61,11 +63,14 @@ struct SpecValidationRunner {
             case .success(let directive):
                 switch directive {
                 case .module(let module):
-                    check(module, .valid, at: place, into: &report)
+                    check(module.source, .valid, at: place, into: &report)
                 case .assertInvalid(let module, let message):
-                    check(module, .invalid(message), at: place, into: &report)
+                    check(module.source, .invalid(message), at: place, into: &report)
                 case .assertMalformed(let module, let message):
-                    check(module, .malformed(message), at: place, into: &report)
+                    check(module.source, .malformed(message), at: place, into: &report)
+                case .assertUnlinkable(let wat, _), .assertTrap(.wat(let wat), _):
+                    // Linking or instantiation fails, but the module itself is valid.
+                    check(.text(wat), .valid, at: place, into: &report)
                 default:
                     break
                 }
@@ -76,8 +81,8 @@ struct SpecValidationRunner {
 
     /// The binary of a directive's module, or `nil` (with the reason) when the text
     /// format already rejects it.
-    static func binary(of module: ModuleDirective) -> (bytes: [UInt8]?, textError: String?) {
-        switch module.source {
+    static func binary(of source: ModuleSource) -> (bytes: [UInt8]?, textError: String?) {
+        switch source {
         case .binary(let bytes): return (bytes, nil)
         case .text(let wat):
             do { return (try wat.encode(), nil) } catch { return (nil, "\(error)") }
@@ -87,12 +92,12 @@ struct SpecValidationRunner {
         }
     }
 
-    static func check(_ module: ModuleDirective, _ expectation: Expectation, at place: String, into report: inout Report) {
+    static func check(_ source: ModuleSource, _ expectation: Expectation, at place: String, into report: inout Report) {
         if let reason = parserLimitations[place] {
             report.skips.append("\(place): \(reason)")
             return
         }
-        let (bytes, textError) = binary(of: module)
+        let (bytes, textError) = binary(of: source)
         guard let bytes else {
             switch expectation {
             case .valid: report.failures.append("\(place): expected a valid module, the text did not assemble: \(textError ?? "")")
@@ -115,7 +120,7 @@ struct SpecValidationRunner {
         case (.invalid(let message), .failure(let e)), (.malformed(let message), .failure(let e)):
             let wanted: ModuleError.Kind
             if case .invalid = expectation { wanted = .invalid } else { wanted = .malformed }
-            if !isBinary(module), wanted == .invalid, e.kind == .malformed,
+            if !isBinary(source), wanted == .invalid, e.kind == .malformed,
                 e.message.hasPrefix("integer")
             {
                 // The text names a value its binary encoding cannot hold (e.g. a 32-bit
@@ -144,8 +149,8 @@ struct SpecValidationRunner {
         }
     }
 
-    static func isBinary(_ module: ModuleDirective) -> Bool {
-        if case .binary = module.source { return true }
+    static func isBinary(_ source: ModuleSource) -> Bool {
+        if case .binary = source { return true }
         return false
     }
 
