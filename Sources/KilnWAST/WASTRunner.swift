@@ -370,7 +370,7 @@ struct ScriptSession {
     }
 
     mutating func assertUnlinkable(_ wat: Wat, message: String, line: Int) {
-        var wat = wat
+        let wat = wat
         let bytes: [UInt8]
         do {
             bytes = try wat.encode()
