@@ -1,0 +1,50 @@
+import KilnABI
+import KilnELF
+import Testing
+
+@testable import KilnRuntime
+
+/// The loader against the project's own ELF writer: the hand-assembled code and metadata,
+/// laid out by `KilnELF` the way the compiler lays out an artifact.
+@Suite struct ELFWriterArtifactTests {
+    static func artifact() throws -> [UInt8] {
+        let linked = HandAssembled.standard
+        let module = try Module(bytes: linked, engine: engine)
+        func contents(_ name: String) throws -> [UInt8] {
+            let s = try #require(module.sections.first { $0.name == name })
+            return Array(linked[Int(s.offset)..<Int(s.offset + s.size)])
+        }
+        let metadata = HandAssembled.metadata()
+        let image = ELFImage(
+            machine: UInt16(TargetISA.x86_64.rawValue), soname: "fixture.so", text: try contents(".text"),
+            readOnlySections: [
+                ELFSection(name: SectionName.metadata, bytes: metadata.encode(), alignment: 16),
+                ELFSection(name: SectionName.memoryImage, bytes: try contents(".kiln.memimg"), alignment: 4096),
+            ],
+            symbols: [
+                ELFSymbol(name: "answer", section: 0, offset: 0, size: 0x40, kind: .function, isExported: true)
+            ])
+        return try writeSharedObject(image)
+    }
+
+    @Test func loadsAndRuns() throws {
+        let bytes = try Self.artifact()
+        let module = try Module(bytes: bytes, engine: engine)
+        let instance = try Instance(module: module, store: Store(engine: engine), imports: fixtureImports())
+        #expect(try instance.call("answer") == [.i32(42)])
+        #expect(try instance.call("callHost", [.i32(5)]) == [.i32(11)])
+        #expect(try instance.memory!.read(at: 0, count: 5) == Array("hello".utf8))
+        #expect(trap { _ = try instance.call("boom") }?.kind == .unreachable)
+    }
+
+    @Test func rejectsEveryTruncation() throws {
+        let good = try Self.artifact()
+        for n in stride(from: 0, to: good.count, by: 7) {
+            guard let e = loadError(Array(good[0..<n])) else {
+                Issue.record("prefix of \(n) bytes loaded")
+                continue
+            }
+            if e.kind != .truncated { Issue.record("prefix of \(n) bytes: \(e.kind) \(e.message)") }
+        }
+    }
+}
