@@ -1,10 +1,11 @@
+import CKilnRuntime
+import KilnABI
+
 // Instantiation: link imports, allocate the vmctx, set up memory (CoW image + segments),
 // evaluate globals, run the start function.
 #if canImport(Glibc)
     import Glibc
 #endif
-import CKilnRuntime
-import KilnABI
 
 /// An instance of a ``Module`` in a ``Store``
 /// (https://webassembly.github.io/spec/core/exec/runtime.html#module-instances): its own
@@ -43,6 +44,9 @@ public final class Instance {
             }
             let incompatible = RuntimeError.link(
                 message: "incompatible import type", module: entry.module, name: entry.name)
+            if case .table = entry.kind {
+                throw RuntimeError.usage("import \(entry.module).\(entry.name): table imports are not supported yet")
+            }
             switch (entry.kind, value) {
             case (.function(let t), .function(let f)):
                 guard f.type == m.types[Int(t)] else { throw incompatible }
@@ -50,7 +54,8 @@ public final class Instance {
                 case .wasm(let exporter, _, _, _):
                     guard exporter.store === store else {
                         throw RuntimeError.usage(
-                            "import \(entry.module).\(entry.name): linking instances of different stores is not supported")
+                            "import \(entry.module).\(entry.name): linking instances of different stores is not supported"
+                        )
                     }
                 case .host:
                     guard m.hostCallStubs[Int(t)] != ArtifactMetadata.noCode else {
@@ -105,11 +110,13 @@ public final class Instance {
 
         // 4. Fill the vmctx.
         if let memory {
-            vmctx.storeBytes(of: memory.base, toByteOffset: VMContextLayout.memoryBase, as: UnsafeMutableRawPointer.self)
+            vmctx.storeBytes(
+                of: memory.base, toByteOffset: VMContextLayout.memoryBase, as: UnsafeMutableRawPointer.self)
             vmctx.storeBytes(
                 of: memory.definition, toByteOffset: VMContextLayout.memoryDefinition, as: UnsafeMutableRawPointer.self)
         }
-        vmctx.storeBytes(of: store.context, toByteOffset: VMContextLayout.storeContext, as: UnsafeMutableRawPointer.self)
+        vmctx.storeBytes(
+            of: store.context, toByteOffset: VMContextLayout.storeContext, as: UnsafeMutableRawPointer.self)
         vmctx.storeBytes(
             of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: VMContextLayout.instanceHandle,
             as: UnsafeMutableRawPointer.self)
@@ -137,7 +144,8 @@ public final class Instance {
             functionImportIndex += 1
         }
         for (i, g) in globals.enumerated() {
-            vmctx.storeBytes(of: g.cell, toByteOffset: layout.importedGlobalPointer(i), as: UnsafeMutableRawPointer.self)
+            vmctx.storeBytes(
+                of: g.cell, toByteOffset: layout.importedGlobalPointer(i), as: UnsafeMutableRawPointer.self)
         }
 
         // 5. Globals, in order (an initializer may read imported and earlier globals).
@@ -192,7 +200,8 @@ public final class Instance {
         if section.offset % UInt64(Posix.pageSize) == 0 {
             do {
                 try memory.mapImage(
-                    module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length))
+                    module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length)
+                )
                 return
             } catch {
                 throw RuntimeError.resource("cannot map the memory image: \(error)")
@@ -214,7 +223,9 @@ public final class Instance {
     func evaluate(_ expr: ConstExpr, definedGlobalsReady: Int) throws(RuntimeError) -> UInt64 {
         var stack: [UInt64] = []
         func pop() throws(RuntimeError) -> UInt64 {
-            guard let v = stack.popLast() else { throw RuntimeError.usage("corrupt artifact: constant expression underflows") }
+            guard let v = stack.popLast() else {
+                throw RuntimeError.usage("corrupt artifact: constant expression underflows")
+            }
             return v
         }
         for op in expr.ops {
@@ -234,7 +245,8 @@ public final class Instance {
                 if i < importedGlobals.count {
                     stack.append(importedGlobals[i].cell.load(as: UInt64.self))
                 } else if i - importedGlobals.count < definedGlobalsReady {
-                    stack.append(vmctx.load(fromByteOffset: layout.definedGlobal(i - importedGlobals.count), as: UInt64.self))
+                    stack.append(
+                        vmctx.load(fromByteOffset: layout.definedGlobal(i - importedGlobals.count), as: UInt64.self))
                 } else {
                     throw RuntimeError.usage("corrupt artifact: global.get \(index) in a constant expression")
                 }
@@ -249,7 +261,9 @@ public final class Instance {
                 stack.append(op == .i64Add ? a &+ b : op == .i64Sub ? a &- b : a &* b)
             }
         }
-        guard stack.count == 1 else { throw RuntimeError.usage("corrupt artifact: constant expression leaves \(stack.count) values") }
+        guard stack.count == 1 else {
+            throw RuntimeError.usage("corrupt artifact: constant expression leaves \(stack.count) values")
+        }
         return stack[0]
     }
 
@@ -283,7 +297,8 @@ public final class Instance {
         return Function(instance: self, index: index)
     }
 
-    private func extern(_ e: ExportEntry) -> Extern {
+    /// The export as an `Extern`; nil for kinds the runtime does not link yet (tables).
+    private func extern(_ e: ExportEntry) -> Extern? {
         let i = Int(e.index)
         switch e.kind {
         case .function:
@@ -296,7 +311,7 @@ public final class Instance {
             return .global(
                 Global(type: module.metadata.globals[d].type, cell: vmctx + layout.definedGlobal(d), owner: self))
         case .table:
-            fatalError("unreachable: table exports are rejected at load")
+            return nil
         }
     }
 
@@ -306,9 +321,9 @@ public final class Instance {
         return nil
     }
 
-    /// Every export, in module order.
+    /// Every export, in module order (table exports are left out until tables land).
     public var exports: [(name: String, value: Extern)] {
-        module.metadata.exports.map { ($0.name, extern($0)) }
+        module.metadata.exports.compactMap { e in extern(e).map { (e.name, $0) } }
     }
 
     /// The exported function called `name`, if any.

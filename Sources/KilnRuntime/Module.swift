@@ -1,9 +1,10 @@
 // A loaded artifact: checked, its code mapped R+X, its trap table registered.
 import CKilnRuntime
+import KilnABI
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import KilnABI
 
 /// A compiled wasm module loaded from a Kiln artifact: immutable once loaded, shareable
 /// across threads, and instantiated any number of times (each ``Instance`` maps the

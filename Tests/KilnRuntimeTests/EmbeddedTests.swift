@@ -98,7 +98,9 @@ import Testing
         try Data(HandAssembled.standard).write(to: dir.appendingPathComponent("fixture.so"))
         func swiftFiles(_ target: String) throws -> [String] {
             try FileManager.default.contentsOfDirectory(atPath: src.appendingPathComponent(target).path)
-                .filter { $0.hasSuffix(".swift") }.sorted().map { src.appendingPathComponent(target).appendingPathComponent($0).path }
+                .filter { $0.hasSuffix(".swift") }.sorted().map {
+                    src.appendingPathComponent(target).appendingPathComponent($0).path
+                }
         }
         let common = [
             "swiftc", "-target", "x86_64-unknown-linux-gnu", "-enable-experimental-feature", "Embedded", "-wmo",
@@ -109,7 +111,9 @@ import Testing
             common + ["-module-name", "KilnABI", "-emit-module", "-emit-module-path", "KilnABI.swiftmodule", "-c"]
                 + (try swiftFiles("KilnABI")) + ["-o", "abi.o"], in: dir)
         try run(
-            common + ["-module-name", "KilnRuntime", "-emit-module", "-emit-module-path", "KilnRuntime.swiftmodule", "-c"]
+            common + [
+                "-module-name", "KilnRuntime", "-emit-module", "-emit-module-path", "KilnRuntime.swiftmodule", "-c",
+            ]
                 + (try swiftFiles("KilnRuntime")) + ["-o", "runtime.o"], in: dir)
         try run(common + ["-module-name", "Host", "-c", "main.swift", "-o", "main.o"], in: dir)
         try run(
@@ -118,7 +122,10 @@ import Testing
                 src.appendingPathComponent("CKilnRuntime/shim.c").path, "-o", "shim.o",
             ], in: dir)
         try run(
-            ["clang", "main.o", "runtime.o", "abi.o", "shim.o", Self.embeddedTables!.path, "-lm", "-lpthread", "-o", "host"],
+            [
+                "clang", "main.o", "runtime.o", "abi.o", "shim.o", Self.embeddedTables!.path, "-lm", "-lpthread", "-o",
+                "host",
+            ],
             in: dir)
         let output = try run(["./host"], in: dir)
         #expect(

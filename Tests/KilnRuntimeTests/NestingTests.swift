@@ -53,7 +53,10 @@ import Testing
             _ = try Instance(module: module, store: Store(engine: engine), imports: fixtureImports())
             Issue.record("instantiated")
         } catch {
-            guard case .trap(let t) = error else { Issue.record("\(error)"); return }
+            guard case .trap(let t) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(t.kind == .unreachable && t.function == "boom")
         }
     }
