@@ -49,6 +49,7 @@ public struct Function {
     }
 
     /// Calls the function with `args` (checked against its parameter types).
+    @discardableResult
     public func call(_ args: [Value]) throws(RuntimeError) -> [Value] {
         guard args.count == type.parameters.count else {
             throw RuntimeError.usage(

@@ -333,6 +333,7 @@ public final class Instance {
     }
 
     /// Calls the exported function `name` with `args`.
+    @discardableResult
     public func call(_ name: String, _ args: [Value] = []) throws(RuntimeError) -> [Value] {
         guard let f = function(named: name) else { throw RuntimeError.usage("no exported function named \"\(name)\"") }
         return try f.call(args)
