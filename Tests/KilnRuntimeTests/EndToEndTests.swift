@@ -55,7 +55,9 @@ func instantiate(_ wat: String, imports: Imports = Imports(), store: Store? = ni
         let t3 = try #require(trap { _ = try instance.call("deep", [.i32(0)]) })
         #expect(t3.kind == .callStackExhausted)
         for i in 0..<100 {
-            #expect(trap { _ = try instance.call("load", [.i32(UInt32.max - UInt32(i))]) }?.kind == .outOfBoundsMemoryAccess)
+            #expect(
+                trap { _ = try instance.call("load", [.i32(UInt32.max - UInt32(i))]) }?.kind == .outOfBoundsMemoryAccess
+            )
         }
         #expect(try instance.call("div", [.i32(84), .i32(2)]) == [.i32(42)])
     }
@@ -115,7 +117,10 @@ func instantiate(_ wat: String, imports: Imports = Imports(), store: Store? = ni
         #expect(try memory.read(at: 16, count: 4) == Array("kiln".utf8))
         #expect(try instance.call("get") == [.i32(18)])
         try instance.call("set", [.i32(7)])
-        guard case .global(let g)? = instance.export(named: "g") else { Issue.record("no global"); return }
+        guard case .global(let g)? = instance.export(named: "g") else {
+            Issue.record("no global")
+            return
+        }
         #expect(g.value == .i32(7))
         #expect(try instance.call("grow", [.i32(2)]) == [.i32(1)])
         #expect(memory.pageCount == 3)
@@ -172,14 +177,20 @@ func instantiate(_ wat: String, imports: Imports = Imports(), store: Store? = ni
             _ = try instantiate(#"(module (import "a" "nope" (func)))"#, imports: imports, store: store)
             Issue.record("linked")
         } catch {
-            guard case .link(let message, _, _) = error as? RuntimeError else { Issue.record("\(error)"); return }
+            guard case .link(let message, _, _) = error as? RuntimeError else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(message == "unknown import")
         }
         do {
             _ = try instantiate(#"(module (import "a" "inc" (func (param i32))))"#, imports: imports, store: store)
             Issue.record("linked")
         } catch {
-            guard case .link(let message, _, _) = error as? RuntimeError else { Issue.record("\(error)"); return }
+            guard case .link(let message, _, _) = error as? RuntimeError else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(message == "incompatible import type")
         }
     }
@@ -196,7 +207,10 @@ func instantiate(_ wat: String, imports: Imports = Imports(), store: Store? = ni
             _ = try instantiate(#"(module (memory 1) (data (i32.const 65535) "ab"))"#)
             Issue.record("instantiated")
         } catch {
-            guard case .trap(let t) = error as? RuntimeError else { Issue.record("\(error)"); return }
+            guard case .trap(let t) = error as? RuntimeError else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(t.kind == .outOfBoundsMemoryAccess)
         }
     }
