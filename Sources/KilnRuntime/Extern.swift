@@ -39,7 +39,7 @@ public struct Function {
     init(instance: Instance, index: Int) {
         let module = instance.module
         let typeIndex = module.functionTypeIndex(index)
-        let f = module.metadata.functions[index - module.metadata.importedFunctionCount]
+        let f = module.metadata.functions[index - module.importedFunctionCount]
         let entryOffset = module.metadata.entryTrampolines[Int(typeIndex)]
         kind = .wasm(
             instance: instance, index: index,

@@ -211,7 +211,7 @@ public final class Instance {
             case .f64Const(let v): stack.append(v)
             case .refNull: stack.append(0)
             case .refFunc(let index):
-                guard Int(index) < module.metadata.importedFunctionCount + module.metadata.functions.count else {
+                guard Int(index) < module.functionTypeIndices.count else {
                     throw RuntimeError.usage("corrupt artifact: ref.func \(index) out of range")
                 }
                 stack.append(UInt64(UInt(bitPattern: funcRef(index: Int(index)))))
@@ -289,8 +289,8 @@ public final class Instance {
 
     /// The export called `name`, if any.
     public func export(named name: String) -> Extern? {
-        for e in module.metadata.exports where e.name == name { return extern(e) }
-        return nil
+        guard let i = module.exportIndex[name] else { return nil }
+        return extern(module.metadata.exports[i])
     }
 
     /// Every export, in module order (table exports are left out until tables land).
