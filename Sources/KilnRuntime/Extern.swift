@@ -83,13 +83,13 @@ public struct Function {
 /// The definitions a host offers to a module's imports, by module and name. Also holds
 /// other instances' exports (`define(module:instance:)`, the .wast `register` command).
 public struct Imports {
-    private var entries: [String: [String: Extern]] = [:]
+    private var entries: [WasmName: [WasmName: Extern]] = [:]
 
     public init() {}
 
     /// Defines `module.name` as `value`, replacing an earlier definition.
     public mutating func define(module: String, name: String, _ value: Extern) {
-        entries[module, default: [:]][name] = value
+        entries[WasmName(module), default: [:]][WasmName(name)] = value
     }
 
     /// Defines `module.name` as a host function.
@@ -103,5 +103,13 @@ public struct Imports {
     }
 
     /// The definition of `module.name`, if any.
-    public func lookup(module: String, name: String) -> Extern? { entries[module]?[name] }
+    public func lookup(module: String, name: String) -> Extern? { entries[WasmName(module)]?[WasmName(name)] }
+}
+
+/// An import or export name compared the way wasm compares names: by their UTF-8 bytes.
+/// (Swift's `String ==` uses canonical equivalence, under which "\u{C5}" and
+/// "A\u{30A}" are equal; to wasm they are different names.)
+struct WasmName: Hashable {
+    let utf8: [UInt8]
+    init(_ s: String) { utf8 = Array(s.utf8) }
 }

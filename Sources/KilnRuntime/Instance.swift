@@ -289,7 +289,7 @@ public final class Instance {
 
     /// The export called `name`, if any.
     public func export(named name: String) -> Extern? {
-        guard let i = module.exportIndex[name] else { return nil }
+        guard let i = module.exportIndex[WasmName(name)] else { return nil }
         return extern(module.metadata.exports[i])
     }
 

@@ -33,7 +33,7 @@ public final class Module: @unchecked Sendable {
     /// How many functions are imported.
     let importedFunctionCount: Int
     /// Export name -> index in `metadata.exports` (the first, if a name repeats).
-    let exportIndex: [String: Int]
+    let exportIndex: [WasmName: Int]
 
     /// The module's imports, in order.
     public var imports: [ImportDescription] {
@@ -91,8 +91,10 @@ public final class Module: @unchecked Sendable {
         self.functionNames = Self.displayNames(m)
         self.functionTypeIndices = Self.typeIndices(m)
         self.importedFunctionCount = m.importedFunctionCount
-        var exportIndex: [String: Int] = [:]
-        for (i, e) in m.exports.enumerated() where exportIndex[e.name] == nil { exportIndex[e.name] = i }
+        var exportIndex: [WasmName: Int] = [:]
+        for (i, e) in m.exports.enumerated() where exportIndex[WasmName(e.name)] == nil {
+            exportIndex[WasmName(e.name)] = i
+        }
         self.exportIndex = exportIndex
         self.file = fd
         self.code = code

@@ -47,4 +47,39 @@ import Testing
             if e.kind != .truncated { Issue.record("prefix of \(n) bytes: \(e.kind) \(e.message)") }
         }
     }
+
+    /// A module with no code at all (empty `.text`): loads, instantiates, applies its
+    /// segments, and traps on one out of bounds.
+    @Test func moduleWithoutCode() throws {
+        var m = ArtifactMetadata(target: .x86_64)
+        m.memory = MemoryLimits(minimum: 1, maximum: nil)
+        m.exports = [ExportEntry(name: "mem", kind: .memory, index: 0)]
+        m.dataSegments = [DataSegmentEntry(offset: ConstExpr([.i32Const(3)]), isInImage: false, bytes: [7, 8])]
+        func write(_ m: ArtifactMetadata) throws -> [UInt8] {
+            try writeSharedObject(
+                ELFImage(
+                    machine: 62, soname: "empty.so", text: [],
+                    readOnlySections: [ELFSection(name: SectionName.metadata, bytes: m.encode(), alignment: 16)],
+                    symbols: []))
+        }
+        let module = try Module(bytes: try write(m), engine: engine)
+        let instance = try Instance(module: module, store: Store(engine: engine), imports: Imports())
+        guard case .memory(let memory)? = instance.export(named: "mem") else {
+            Issue.record("no memory")
+            return
+        }
+        #expect(try memory.read(at: 3, count: 2) == [7, 8])
+        m.dataSegments.append(DataSegmentEntry(offset: ConstExpr([.i32Const(65535)]), isInImage: false, bytes: [1, 2]))
+        let failing = try Module(bytes: try write(m), engine: engine)
+        do {
+            _ = try Instance(module: failing, store: Store(engine: engine), imports: Imports())
+            Issue.record("instantiated")
+        } catch {
+            guard case .trap(let t) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(t.kind == .outOfBoundsMemoryAccess)
+        }
+    }
 }

@@ -241,4 +241,23 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
             try Instance(module: module, store: Store(engine: engine), imports: wrong)
         }
     }
+
+    /// Wasm names are byte strings: canonically equivalent but different UTF-8 names are
+    /// different exports and imports (names.wast).
+    @Test func namesCompareByBytes() throws {
+        var m = HandAssembled.metadata()
+        m.exports.append(ExportEntry(name: "\u{C5}", kind: .function, index: 1))  // answer
+        m.exports.append(ExportEntry(name: "A\u{30A}", kind: .function, index: 3))  // add
+        let instance = try Instance(
+            module: try Module(bytes: try HandAssembled.build(m), engine: engine), store: Store(engine: engine),
+            imports: fixtureImports())
+        #expect(try instance.call("\u{C5}") == [.i32(42)])
+        #expect(try instance.call("A\u{30A}", [.i32(1), .i32(2)]) == [.i32(3)])
+        var imports = Imports()
+        imports.define(
+            module: "m", name: "\u{C5}",
+            .global(try Global(type: GlobalTypeEntry(kind: .i32, isMutable: false), value: .i32(1))))
+        #expect(imports.lookup(module: "m", name: "A\u{30A}") == nil)
+        #expect(imports.lookup(module: "m", name: "\u{C5}") != nil)
+    }
 }
