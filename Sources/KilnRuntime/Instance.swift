@@ -319,3 +319,10 @@ private let memoryGrowBuiltin: @convention(c) (UnsafeMutableRawPointer?, UInt64)
     }
     return Int64(old)
 }
+
+extension Module {
+    /// Instantiates this module in `store` (the same as ``Instance/init(module:store:imports:)``).
+    public func instantiate(store: Store, imports: Imports = Imports()) throws(RuntimeError) -> Instance {
+        try Instance(module: self, store: store, imports: imports)
+    }
+}

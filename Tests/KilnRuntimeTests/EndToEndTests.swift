@@ -28,7 +28,7 @@ func instantiate(_ wat: String, imports: Imports = Imports(), store: Store? = ni
         """
 
     @Test func fibDynamicAndTyped() throws {
-        let instance = try instantiate(Self.fib)
+        let instance = try compile(Self.fib).instantiate(store: Store(engine: engine))
         #expect(try instance.call("fib", [.i32(20)]) == [.i32(6765)])
         let fib = try instance.typedFunction(named: "fib", params: Int32.self, results: Int32.self)
         #expect(try fib(25) == 75025)
