@@ -8,17 +8,27 @@ public struct ELFImage: Sendable {
     public var soname: String
     /// Contents of `.text` (mapped R+X).
     public var text: [UInt8]
-    /// Read-only sections, in order, each mapped R in the second `PT_LOAD`.
+    /// Read-only sections, in order, each at its alignment in the first (R) `PT_LOAD`,
+    /// after the dynamic-linking tables.
     public var readOnlySections: [ELFSection]
     /// Symbols; `section` is 0 for `.text` or 1 + the index in ``readOnlySections``.
     public var symbols: [ELFSymbol]
+    /// The page size segments are aligned to (a power of two, at least 4096): `.text` and
+    /// `.dynamic` start on such a page and each `PT_LOAD` has it as `p_align`. 4096 suits
+    /// x86-64 and most AArch64 Linux; 65536 also loads where AArch64 kernels use 16 KiB or
+    /// 64 KiB pages, at the cost of padding.
+    public var pageSize: Int
 
-    public init(machine: UInt16, soname: String, text: [UInt8], readOnlySections: [ELFSection], symbols: [ELFSymbol]) {
+    public init(
+        machine: UInt16, soname: String, text: [UInt8], readOnlySections: [ELFSection], symbols: [ELFSymbol],
+        pageSize: Int = 4096
+    ) {
         self.machine = machine
         self.soname = soname
         self.text = text
         self.readOnlySections = readOnlySections
         self.symbols = symbols
+        self.pageSize = pageSize
     }
 }
 

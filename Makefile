@@ -1,0 +1,58 @@
+# Kiln's one entry point for building, testing and demonstrating.
+#   make demo   compile the bundled example to a .so, run it, show its sections
+#   make test   unit tests, end-to-end tests and the spec suite
+# Missing system packages are installed with apt-get (CI runs as root).
+
+SWIFT ?= swift
+BUILD_DIR := .build/debug
+KILN := $(BUILD_DIR)/kiln
+DEMO_DIR := .build/demo
+
+.PHONY: all deps build test demo spec spec-all clean
+
+all: build
+
+# System packages the build and the tests need; installed only when missing.
+APT_PACKAGES :=
+ifeq ($(wildcard /usr/include/libelf.h),)
+APT_PACKAGES += libelf-dev
+endif
+ifeq ($(shell command -v pkg-config),)
+APT_PACKAGES += pkg-config
+endif
+ifeq ($(shell command -v eu-elflint),)
+APT_PACKAGES += elfutils
+endif
+ifeq ($(shell command -v readelf),)
+APT_PACKAGES += binutils
+endif
+
+deps:
+ifneq ($(strip $(APT_PACKAGES)),)
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES)
+endif
+
+build: deps
+	$(SWIFT) build
+
+test: build
+	$(SWIFT) test
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	$(KILN) compile Fixtures/examples/fib.wat -o $(DEMO_DIR)/fib.so --verbose
+	$(KILN) run $(DEMO_DIR)/fib.so --invoke fib 20
+	$(KILN) run $(DEMO_DIR)/fib.so --invoke checksum
+	$(KILN) inspect $(DEMO_DIR)/fib.so
+	readelf -W -S $(DEMO_DIR)/fib.so
+
+# Every core spec file, for a full picture (not part of `make test`).
+spec-all: build
+	-$(KILN) wast ../shared/spec/core/*.wast
+
+clean:
+	rm -rf .build
+
+# Benchmarks (never part of `make test`).
+-include bench/bench.mk

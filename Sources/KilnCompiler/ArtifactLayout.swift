@@ -1,0 +1,47 @@
+import KilnABI
+import KilnCodegen
+import KilnELF
+import KilnFrontend
+
+/// Decides what goes into which ELF section and which symbols name it: the one place
+/// that maps Kiln's artifact format (docs/artifact-format.md) onto the ELF writer.
+enum ArtifactLayout {
+    static func elfImage(
+        module: WasmModule, code: CompiledCode, metadata: ArtifactMetadata, memoryImage: [UInt8],
+        options: CompileOptions
+    ) -> ELFImage {
+        let metadataBytes = metadata.encode()
+        let sections = [
+            ELFSection(name: SectionName.metadata, bytes: metadataBytes, alignment: 16),
+            ELFSection(name: SectionName.memoryImage, bytes: memoryImage, alignment: Int(MemoryImageBuilder.pageSize)),
+        ]
+        var symbols: [ELFSymbol] = []
+        var exportedFunctions: [UInt32: [String]] = [:]
+        for e in metadata.exports where e.kind == .function {
+            exportedFunctions[e.index, default: []].append(e.name)
+        }
+        for (i, f) in metadata.functions.enumerated() {
+            let index = UInt32(module.importedFunctionCount + i)
+            let name = f.name.isEmpty ? "\(SymbolName.anonymousFunctionPrefix)\(index)" : f.name
+            symbols.append(
+                ELFSymbol(name: name, section: 0, offset: UInt64(f.codeOffset), size: UInt64(f.codeSize), kind: .function, isExported: false))
+            for exportName in exportedFunctions[index] ?? [] where !exportName.utf8.contains(0) {
+                symbols.append(
+                    ELFSymbol(
+                        name: exportName, section: 0, offset: UInt64(f.codeOffset), size: UInt64(f.codeSize),
+                        kind: .function, isExported: true))
+            }
+        }
+        for (t, offset) in metadata.entryTrampolines.enumerated() where offset != ArtifactMetadata.noCode {
+            symbols.append(ELFSymbol(name: "__kiln_entry_type\(t)", section: 0, offset: UInt64(offset), size: 0, kind: .function, isExported: false))
+        }
+        for (t, offset) in metadata.hostCallStubs.enumerated() where offset != ArtifactMetadata.noCode {
+            symbols.append(ELFSymbol(name: "__kiln_hostcall_type\(t)", section: 0, offset: UInt64(offset), size: 0, kind: .function, isExported: false))
+        }
+        symbols.append(
+            ELFSymbol(name: SymbolName.metadata, section: 1, offset: 0, size: UInt64(metadataBytes.count), kind: .object, isExported: true))
+        return ELFImage(
+            machine: UInt16(options.target.rawValue), soname: options.soname, text: code.text,
+            readOnlySections: sections, symbols: symbols)
+    }
+}
