@@ -90,4 +90,20 @@ import Testing
         #expect(m.i64("k") == -1)
         #expect(m.global(0) & 0xFFFF_FFFF == 7)
     }
+
+    @Test func importedGlobals() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (import "env" "a" (global $a (mut i64)))
+              (import "env" "b" (global $b f32))
+              (global $c (mut i32) (i32.const 3))
+              (func (export "f") (result f32)
+                global.get $a i64.const 10 i64.mul global.set $a
+                global.get $b global.get $c f32.convert_i32_s f32.add)
+              (func (export "a") (result i64) global.get $a))
+            """, importedGlobals: [7, f32(0.5)])
+        #expect(asF32(m.call("f", [])[0]) == 3.5)
+        #expect(m.i64("a") == 70)
+        #expect(m.importedGlobalCells[0].pointee == 70)
+    }
 }

@@ -50,7 +50,7 @@ import WasmParser
                 current = nil
                 let bytes: [UInt8]
                 switch m.source {
-                case .text(var wat): bytes = try wat.encode()
+                case .text(let wat): bytes = try wat.encode()
                 case .binary(let b): bytes = b
                 case .quote: skipped += 1; continue
                 }

@@ -1,10 +1,11 @@
 import KilnABI
+import KilnFrontend
 import WasmParser
 import WasmTypes
 
 /// Direct calls, to defined functions (pc-relative) and imports (through the vmctx).
 extension FunctionCompiler {
-    public mutating func visitCall(functionIndex: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitCall(functionIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
         let sig = env.signature(ofFunction: functionIndex)
         let isImport = Int(functionIndex) < env.module.importedFunctionCount
@@ -21,7 +22,7 @@ extension FunctionCompiler {
     /// The call sequence: every live value goes to its home slot (all registers are
     /// caller-saved), arguments go to their ABI places, results come back as register
     /// values or are copied from the return area into home slots.
-    mutating func emitCall(_ sig: Signature, _ call: (inout M) -> Void) {
+    @inlinable mutating func emitCall(_ sig: Signature, _ call: (inout M) -> Void) {
         spillAll()
         let n = sig.parameters.count
         let base = stack.count - n
