@@ -17,6 +17,8 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// Index in the whole function index space.
     public let functionIndex: UInt32
     @usableFromInline let signature: Signature
+    /// This function's own argument/result places.
+    @usableFromInline let ownLocations: CallLocations
     @usableFromInline var localKinds: [ValueKind]
     @usableFromInline var stack: [StackValue] = []
     @usableFromInline var frames: [ControlFrame] = []
@@ -32,9 +34,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     @inlinable public init(masm: consuming M, env: ModuleEnvironment, functionIndex: UInt32) throws(CompileError) {
         self.masm = masm
-        self.env = env
+        var env = env
         self.functionIndex = functionIndex
         signature = env.signature(ofFunction: functionIndex)
+        if env.locations.isEmpty { env.computeLocations(M.ABI.self) }
+        ownLocations = env.locations[env.typeIndex(ofFunction: functionIndex)]
+        self.env = env
         let body = env.module.bodies[Int(functionIndex) - env.module.importedFunctionCount]
         var kinds = signature.parameters
         kinds.reserveCapacity(kinds.count + body.locals.count)
@@ -81,8 +86,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     @inlinable mutating func emitPrologue() {
         masm.prologue()
-        let locs = M.ABI.parameterLocations(signature.parameters)
-        for (i, loc) in locs.enumerated() {
+        for (i, loc) in ownLocations.parameters.enumerated() {
             switch loc {
             case .reg(let r): masm.store(r, masm.frameSlot(i), signature.parameters[i])
             case .stack(let k): masm.copy(masm.frameSlot(i), masm.incomingSlot(k))
@@ -97,11 +101,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @inlinable mutating func emitReturn() {
         let results = signature.results
         let n = results.count
-        let locs = M.ABI.resultLocations(results)
+        let locs = ownLocations.results
         let base = stack.count - n
-        let stackParams = M.ABI.parameterLocations(signature.parameters).reduce(0) {
-            if case .stack = $1 { return $0 + 1 } else { return $0 }
-        }
+        let stackParams = ownLocations.stackParameters
         // Stack results first (they only need scratch), then registers from memory so a
         // value already in one result register cannot be overwritten by another.
         for i in 0..<n {
