@@ -32,13 +32,13 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 # name: (benchmark size, about 1 s natively here; quick size; what it exercises)
 WORKLOADS = {
     "dispatch": (12000, 20, "interpreter loop, handlers called through a function-pointer table (call_indirect)"),
-    "fib": (40, 20, "recursive fib (direct calls)"),
-    "sieve": (32, 1, "sieve of Eratosthenes over 4 MiB (byte loads/stores)"),
-    "matmul": (600, 2, "f64 160x160 matrix multiply"),
+    "fib": (41, 20, "recursive fib (direct calls)"),
+    "sieve": (48, 1, "sieve of Eratosthenes over 4 MiB (byte loads/stores)"),
+    "matmul": (800, 2, "f64 160x160 matrix multiply"),
     "sha256": (2000, 2, "SHA-256 over 64 KiB (32-bit integer ops)"),
     "quicksort": (60, 1, "quicksort of 100 000 u32 with a comparator function pointer (call_indirect)"),
     "nbody": (7000, 5, "n-body, 5 bodies (f64 math, sqrt)"),
-    "strings": (400, 2, "byte processing: case folding, word hashing, run-length encoding"),
+    "strings": (500, 2, "byte processing: case folding, word hashing, run-length encoding"),
 }
 # Workloads whose hot loop is call_indirect: Kiln's table strategies are compared on them.
 TABLE_HEAVY = ("dispatch", "quicksort")
@@ -233,12 +233,16 @@ class Kiln:
         """Returns (so_path, seconds, error)."""
         suffix = "" if strategy is None else "." + strategy
         dst = wasm[:-5] + ".kiln" + suffix + ".so"
+        if os.path.exists(dst):
+            os.unlink(dst)
         cmd = [self.path, "compile", wasm, "-o", dst] + (["--timings"] if self.compile_timings else [])
         if strategy:
             cmd[2:2] = [self.strategy_flag, strategy]
         rc, out, err, secs = sh(cmd)
         if rc != 0:
             return None, secs, first_line(err or out)
+        if not os.path.exists(dst):
+            return None, secs, "exited 0 but wrote no artifact (CLI not implemented yet?): " + first_line(out or err)
         # Prefer the compiler's own figure when it reports one (no process start-up).
         m = re.search(r"compile=([\d.]+)", err)
         return dst, (float(m.group(1)) / 1e6 if m else secs), None
