@@ -1,1 +1,305 @@
+// Kiln's C shim: signal handlers that turn faults in wasm code into traps, the
+// sigsetjmp-based `kiln_invoke`, the lock-free registry of wasm code ranges, and the
+// per-thread alternate signal stack. Everything here must stay async-signal-safe where
+// the handler reaches it. See docs/runtime.md ("Traps").
+#define _GNU_SOURCE
 #include "CKilnRuntime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+// MARK: - Code registry
+
+// Fixed capacity so the signal handler never follows a pointer that may be freed or
+// reallocated. A slot's `state` is FREE, CLAIMED (being written), or LIVE.
+#define KILN_REGISTRY_CAPACITY 4096
+enum { SLOT_FREE = 0, SLOT_CLAIMED = 1, SLOT_LIVE = 2 };
+
+typedef struct kiln_code_slot {
+    _Atomic int state;
+    uintptr_t start;
+    uintptr_t end;
+    const uint32_t *offsets;
+    const uint8_t *kinds;
+    size_t count;
+    void *cookie;
+} kiln_code_slot;
+
+static kiln_code_slot registry[KILN_REGISTRY_CAPACITY];
+// One past the highest slot ever used: the handler scans only below it.
+static _Atomic int registry_high_water;
+// Signal handlers currently reading the registry; unregistration waits for zero.
+static _Atomic int handlers_in_flight;
+static _Atomic int live_count;
+
+int kiln_register_code(uintptr_t start, size_t length, const uint32_t *offsets,
+                       const uint8_t *kinds, size_t count, void *cookie) {
+    for (int i = 0; i < KILN_REGISTRY_CAPACITY; i++) {
+        int expected = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&registry[i].state, &expected, SLOT_CLAIMED)) continue;
+        kiln_code_slot *s = &registry[i];
+        s->start = start;
+        s->end = start + length;
+        s->offsets = offsets;
+        s->kinds = kinds;
+        s->count = count;
+        s->cookie = cookie;
+        int hw = atomic_load(&registry_high_water);
+        while (hw < i + 1 && !atomic_compare_exchange_weak(&registry_high_water, &hw, i + 1)) {}
+        atomic_fetch_add(&live_count, 1);
+        atomic_store(&s->state, SLOT_LIVE);  // seq_cst: publishes the fields
+        return i;
+    }
+    return -1;
+}
+
+void kiln_unregister_code(int handle) {
+    if (handle < 0 || handle >= KILN_REGISTRY_CAPACITY) return;
+    atomic_store(&registry[handle].state, SLOT_CLAIMED);
+    // A handler that incremented before our store may still read the slot: wait for it.
+    // One that increments after it sees CLAIMED and skips the slot.
+    while (atomic_load(&handlers_in_flight) != 0) sched_yield();
+    atomic_fetch_sub(&live_count, 1);
+    atomic_store(&registry[handle].state, SLOT_FREE);
+}
+
+int kiln_registered_code_count(void) { return atomic_load(&live_count); }
+
+// Async-signal-safe: atomics and plain reads only.
+static int lookup_trap(uintptr_t pc, uint32_t *kind, void **cookie) {
+    int hw = atomic_load(&registry_high_water);
+    for (int i = 0; i < hw; i++) {
+        kiln_code_slot *s = &registry[i];
+        if (atomic_load(&s->state) != SLOT_LIVE) continue;
+        if (pc < s->start || pc >= s->end) continue;
+        uint32_t offset = (uint32_t)(pc - s->start);
+        size_t lo = 0, hi = s->count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->offsets[mid] < offset) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < s->count && s->offsets[lo] == offset) {
+            *kind = s->kinds[lo];
+            *cookie = s->cookie;
+            return 1;
+        }
+        return 0;  // in wasm code but not a trap site: a Kiln bug; let it crash
+    }
+    return 0;
+}
+
+// MARK: - Jump records and kiln_invoke
+
+typedef struct kiln_jmp_record {
+    sigjmp_buf buf;
+    struct kiln_jmp_record *prev;
+} kiln_jmp_record;
+
+static __thread kiln_jmp_record *tls_jmp;
+static __thread kiln_trap_info tls_trap;
+
+int kiln_invoke_depth(void) {
+    int n = 0;
+    for (kiln_jmp_record *r = tls_jmp; r != NULL; r = r->prev) n++;
+    return n;
+}
+
+typedef void (*kiln_entry_fn)(void *vmctx, const void *code, uint64_t *values);
+
+int kiln_invoke(const void *entry, void *vmctx, const void *code, uint64_t *values,
+                kiln_trap_info *trap) {
+    kiln_jmp_record rec;
+    rec.prev = tls_jmp;  // not modified after sigsetjmp, so valid after the longjmp
+    if (sigsetjmp(rec.buf, 0) != 0) {
+        tls_jmp = rec.prev;
+        *trap = tls_trap;
+        return 1;
+    }
+    tls_jmp = &rec;
+    ((kiln_entry_fn)entry)(vmctx, code, values);
+    tls_jmp = rec.prev;
+    return 0;
+}
+
+// MARK: - Signal handlers
+
+static const int handled_signals[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE};
+#define HANDLED_COUNT 4
+static struct sigaction previous_actions[HANDLED_COUNT];
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static int install_result;
+
+static uintptr_t pc_of(void *context) {
+    ucontext_t *uc = (ucontext_t *)context;
+#if defined(__x86_64__)
+    return (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+    return (uintptr_t)uc->uc_mcontext.pc;
+#else
+#error "unsupported host architecture"
+#endif
+}
+
+static void chain_to_previous(int sig, siginfo_t *info, void *context) {
+    for (int i = 0; i < HANDLED_COUNT; i++) {
+        if (handled_signals[i] != sig) continue;
+        struct sigaction *prev = &previous_actions[i];
+        if (prev->sa_flags & SA_SIGINFO) {
+            if (prev->sa_sigaction) {
+                prev->sa_sigaction(sig, info, context);
+                return;
+            }
+        } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+            prev->sa_handler(sig);
+            return;
+        }
+        // Default action: restore it and return; the faulting instruction runs again
+        // and the process dies the way it would have without Kiln.
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigemptyset(&dfl.sa_mask);
+        sigaction(sig, &dfl, NULL);
+        return;
+    }
+}
+
+static void kiln_signal_handler(int sig, siginfo_t *info, void *context) {
+    int saved_errno = errno;
+    atomic_fetch_add(&handlers_in_flight, 1);
+    kiln_jmp_record *rec = tls_jmp;
+    if (rec != NULL) {
+        uintptr_t pc = pc_of(context);
+        uint32_t kind;
+        void *cookie;
+        if (lookup_trap(pc, &kind, &cookie)) {
+            tls_trap.kind = kind;
+            tls_trap.pc = pc;
+            tls_trap.cookie = cookie;
+            atomic_fetch_sub(&handlers_in_flight, 1);
+            errno = saved_errno;
+            siglongjmp(rec->buf, 1);
+        }
+    }
+    atomic_fetch_sub(&handlers_in_flight, 1);
+    errno = saved_errno;
+    chain_to_previous(sig, info, context);
+}
+
+static void install(void) {
+    for (int i = 0; i < HANDLED_COUNT; i++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = kiln_signal_handler;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(handled_signals[i], &sa, &previous_actions[i]) != 0) {
+            install_result = errno;
+            return;
+        }
+    }
+}
+
+int kiln_install_signal_handlers(void) {
+    pthread_once(&install_once, install);
+    return install_result;
+}
+
+// MARK: - Alternate signal stack
+
+#define ALTSTACK_SIZE (128 * 1024)
+static pthread_key_t altstack_key;
+static pthread_once_t altstack_key_once = PTHREAD_ONCE_INIT;
+static __thread int tls_altstack_ready;
+
+static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
+
+static void free_altstack(void *base) {
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, NULL);
+    munmap(base, ALTSTACK_SIZE + page_size());
+}
+
+static void make_altstack_key(void) { pthread_key_create(&altstack_key, free_altstack); }
+
+int kiln_ensure_sigaltstack(void) {
+    if (tls_altstack_ready) return 0;
+    stack_t old;
+    if (sigaltstack(NULL, &old) != 0) return errno;
+    if (!(old.ss_flags & SS_DISABLE) && old.ss_size >= 16384) {
+        tls_altstack_ready = 1;  // the host (or Swift's runtime) already has one
+        return 0;
+    }
+    pthread_once(&altstack_key_once, make_altstack_key);
+    size_t guard = page_size();
+    void *base = mmap(NULL, ALTSTACK_SIZE + guard, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return errno;
+    if (mprotect(base, guard, PROT_NONE) != 0) {  // guard page below the stack
+        int e = errno;
+        munmap(base, ALTSTACK_SIZE + guard);
+        return e;
+    }
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_sp = (char *)base + guard;
+    ss.ss_size = ALTSTACK_SIZE;
+    if (sigaltstack(&ss, NULL) != 0) {
+        int e = errno;
+        munmap(base, ALTSTACK_SIZE + guard);
+        return e;
+    }
+    pthread_setspecific(altstack_key, base);
+    tls_altstack_ready = 1;
+    return 0;
+}
+
+// MARK: - Stack bounds, memfd, errno
+
+static __thread uintptr_t tls_stack_low, tls_stack_high;
+
+int kiln_thread_stack_bounds(uintptr_t *low, uintptr_t *high) {
+    if (tls_stack_high == 0) {
+        pthread_attr_t attr;
+        int r = pthread_getattr_np(pthread_self(), &attr);
+        if (r != 0) return r;
+        void *addr;
+        size_t size;
+        r = pthread_attr_getstack(&attr, &addr, &size);
+        pthread_attr_destroy(&attr);
+        if (r != 0) return r;
+        tls_stack_low = (uintptr_t)addr;
+        tls_stack_high = (uintptr_t)addr + size;
+    }
+    *low = tls_stack_low;
+    *high = tls_stack_high;
+    return 0;
+}
+
+int kiln_prepare_thread(uintptr_t *low, uintptr_t *high) {
+    if (tls_stack_high != 0 && tls_altstack_ready) {
+        *low = tls_stack_low;
+        *high = tls_stack_high;
+        return 0;
+    }
+    int r = kiln_ensure_sigaltstack();
+    if (r != 0) return r;
+    return kiln_thread_stack_bounds(low, high);
+}
+
+int kiln_open_readonly(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+
+int kiln_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+
+int kiln_errno(void) { return errno; }

@@ -1,2 +1,79 @@
+// The C part of Kiln's runtime: the only code that touches signals, sigsetjmp and
+// thread-local jump records. Kept small on purpose; docs/runtime.md explains it.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
+// The system headers the Swift side uses, so it needs no Glibc overlay (Embedded Swift
+// has none): mmap/mprotect/munmap, fstat, pread/write/close, sysconf, strerror, errno codes.
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// What the signal handler recorded about the trap that ended a `kiln_invoke`.
+typedef struct kiln_trap_info {
+    /// `TrapKind` raw value (see Sources/KilnABI/TrapKind.swift).
+    uint32_t kind;
+    /// Faulting program counter.
+    uintptr_t pc;
+    /// The `cookie` given to `kiln_register_code` for the code range holding `pc`.
+    void *cookie;
+} kiln_trap_info;
+
+/// Installs the SIGILL/SIGSEGV/SIGBUS/SIGFPE handlers. Idempotent and thread-safe
+/// (`pthread_once`). Returns 0 on success, an errno value otherwise.
+int kiln_install_signal_handlers(void);
+
+/// Registers `[start, start+length)` as wasm code with its trap table (`count` sites,
+/// `offsets` sorted ascending, relative to `start`; `kinds` the `TrapKind` of each).
+/// The arrays must stay valid until `kiln_unregister_code`. Lock-free for readers.
+/// Returns a handle >= 0, or -1 when the fixed-capacity registry is full.
+int kiln_register_code(uintptr_t start, size_t length, const uint32_t *offsets,
+                       const uint8_t *kinds, size_t count, void *cookie);
+
+/// Removes a registration; on return no signal handler is reading it any more.
+void kiln_unregister_code(int handle);
+
+/// Makes sure the calling thread has an alternate signal stack (installs one owned by
+/// the runtime, freed at thread exit, when the thread has none). Returns 0 or an errno.
+int kiln_ensure_sigaltstack(void);
+
+/// The calling thread's stack bounds (cached per thread). Returns 0 or an errno.
+int kiln_thread_stack_bounds(uintptr_t *low, uintptr_t *high);
+
+/// Prepares the calling thread to run wasm: its alternate signal stack
+/// (`kiln_ensure_sigaltstack`) and its stack bounds (`kiln_thread_stack_bounds`), both
+/// cached per thread so later calls cost two thread-local loads. Returns 0 or an errno.
+int kiln_prepare_thread(uintptr_t *low, uintptr_t *high);
+
+/// Calls `entry(vmctx, code, values)` (an entry trampoline, see docs/abi.md) under a
+/// `sigsetjmp(…, 0)`. Returns 0 when it returned normally; 1 when a wasm trap ended it,
+/// with `*trap` filled in. Nested calls (wasm -> host -> wasm) each get their own record.
+int kiln_invoke(const void *entry, void *vmctx, const void *code, uint64_t *values,
+                kiln_trap_info *trap);
+
+/// `open(path, O_RDONLY | O_CLOEXEC)` (`open` is variadic, so Swift cannot call it
+/// directly without the Glibc overlay); -1 with errno set on failure.
+int kiln_open_readonly(const char *path);
+
+/// `memfd_create(name, MFD_CLOEXEC)`; -1 with errno set on failure.
+int kiln_memfd_create(const char *name);
+
+/// The calling thread's `errno`.
+int kiln_errno(void);
+
+/// Test hook: how many `kiln_invoke` calls are active on this thread.
+int kiln_invoke_depth(void);
+
+/// Test hook: how many trap-table registrations are live.
+int kiln_registered_code_count(void);
+
+#ifdef __cplusplus
+}
+#endif

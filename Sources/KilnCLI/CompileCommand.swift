@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import KilnABI
+import KilnCompiler
+
+/// `kiln compile IN -o OUT.so`
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile", abstract: "Compile a .wasm or .wat module into an ELF shared object.")
+
+    @Argument(help: "Input module (.wasm or .wat).") var input: String
+    @Option(name: .shortAndLong, help: "Output shared object (default: input with .so).") var output: String?
+    @Option(help: "Target ISA: x86_64 or aarch64.") var target: String = TargetISA.host.name
+    @Flag(name: .shortAndLong, help: "Print timings and compile throughput.") var verbose = false
+
+    func run() throws {
+        guard let isa = TargetISA(name: target) else { throw ValidationError("unknown target \(target) (x86_64, aarch64)") }
+        let out = output ?? (input.split(separator: ".").dropLast().joined(separator: ".") + ".so")
+        let start = Date()
+        let wasm = try readWasm(input)
+        let soname = out.split(separator: "/").last.map(String.init) ?? out
+        let artifact: Artifact
+        do {
+            artifact = try Compiler.compile(wasm: wasm, options: CompileOptions(target: isa, soname: soname))
+        } catch {
+            throw Failure("error: \(input): \(error)")
+        }
+        guard FileManager.default.createFile(atPath: out, contents: Data(artifact.bytes)) else {
+            throw Failure("error: cannot write \(out)")
+        }
+        if verbose {
+            let seconds = Date().timeIntervalSince(start)
+            let mbps = Double(wasm.count) / 1e6 / max(seconds, 1e-9)
+            print("compiled \(input) (\(wasm.count) bytes of wasm, \(artifact.metadata.functions.count) functions) -> \(out) (\(artifact.bytes.count) bytes) in \(String(format: "%.2f", seconds * 1000)) ms, \(String(format: "%.1f", mbps)) MB/s")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import KilnCompiler
+import KilnFrontend
+
+/// Reads a `.wasm` or `.wat` file as wasm bytes (text is assembled).
+func readWasm(_ path: String) throws -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("cannot read \(path)")
+    }
+    let bytes = [UInt8](data)
+    if bytes.starts(with: [0x00, 0x61, 0x73, 0x6D]) { return bytes }
+    if path.hasSuffix(".wat") || path.hasSuffix(".wast") || bytes.first.map({ $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: ";") || $0 == 0x20 || $0 == 0x0A }) == true {
+        return try assemble(text: String(decoding: bytes, as: UTF8.self))
+    }
+    return bytes
+}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write((message + "\n").data(using: .utf8)!)
+}
+
+/// Prints `message` to standard error and gives the exit status to throw: a failure is
+/// reported in the tool's own words, without the argument parser's "Error:" prefix.
+func Failure(_ message: String) -> ExitCode {
+    printError(message)
+    return ExitCode.failure
+}

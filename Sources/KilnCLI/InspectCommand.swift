@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import KilnABI
+import KilnRuntime
+
+/// `kiln inspect FILE.so`: what an artifact holds, in words (or `--json`).
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "Describe a Kiln artifact: sections, exports, imports, memory image.")
+
+    @Argument(help: "A Kiln artifact (.so).") var file: String
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        let module: Module
+        do {
+            module = try Module(contentsOf: file, engine: Engine())
+        } catch {
+            throw Failure("error: \(file): \(error)")
+        }
+        let report = ArtifactReport(module: module)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.text(file: file))
+        }
+    }
+}
+
+/// The facts `inspect` shows, in a shape that encodes to JSON.
+struct ArtifactReport: Encodable {
+    struct Section: Encodable {
+        var name: String
+        var offset: UInt64
+        var size: UInt64
+        var flags: String
+    }
+    struct Function: Encodable {
+        var index: Int
+        var name: String
+        var signature: String
+        var codeOffset: UInt32
+        var codeSize: UInt32
+    }
+    struct Named: Encodable {
+        var name: String
+        var kind: String
+        var detail: String
+    }
+    struct MemoryInfo: Encodable {
+        var minimumPages: UInt64
+        var maximumPages: UInt64?
+        var imported: Bool
+        var imageOffset: UInt64?
+        var imageBytes: UInt64?
+        var segmentsInImage: Int
+        var segmentsCopied: Int
+        var passiveSegments: Int
+    }
+
+    var target: String
+    var abiVersion: UInt32
+    var sections: [Section]
+    var functions: [Function]
+    var imports: [Named]
+    var exports: [Named]
+    var memory: MemoryInfo?
+    var globals: Int
+    var trapSites: Int
+    var entryTrampolines: Int
+    var hostCallStubs: Int
+    var startFunction: UInt32?
+
+    init(module: Module) {
+        let m = module.metadata
+        target = m.target.name
+        abiVersion = m.abiVersion
+        sections = module.sections.filter { !$0.name.isEmpty }.map {
+            Section(
+                name: $0.name, offset: $0.offset, size: $0.size,
+                flags: ($0.flags & 2 != 0 ? "A" : "") + ($0.isWritable ? "W" : "") + ($0.isExecutable ? "X" : ""))
+        }
+        let imported = m.importedFunctionCount
+        functions = m.functions.enumerated().map { i, f in
+            Function(
+                index: imported + i, name: f.name.isEmpty ? "function[\(imported + i)]" : f.name,
+                signature: Self.describe(m.types[Int(f.typeIndex)]), codeOffset: f.codeOffset, codeSize: f.codeSize)
+        }
+        imports = m.imports.map { i in
+            switch i.kind {
+            case .function(let t): return Named(name: "\(i.module).\(i.name)", kind: "function", detail: Self.describe(m.types[Int(t)]))
+            case .memory(let l): return Named(name: "\(i.module).\(i.name)", kind: "memory", detail: Self.describe(l, unit: "pages"))
+            case .global(let g): return Named(name: "\(i.module).\(i.name)", kind: "global", detail: Self.describe(g))
+            case .table(let t): return Named(name: "\(i.module).\(i.name)", kind: "table", detail: "\(t.element.name) \(Self.describe(t.limits, unit: "slots"))")
+            }
+        }
+        exports = m.exports.map { e in
+            switch e.kind {
+            case .function:
+                let index = Int(e.index)
+                let type = index < imported ? nil : m.types[Int(m.functions[index - imported].typeIndex)]
+                return Named(name: e.name, kind: "function", detail: "function[\(index)] " + (type.map(Self.describe) ?? "(imported)"))
+            case .memory: return Named(name: e.name, kind: "memory", detail: "memory[\(e.index)]")
+            case .global: return Named(name: e.name, kind: "global", detail: "global[\(e.index)]")
+            case .table: return Named(name: e.name, kind: "table", detail: "table[\(e.index)]")
+            }
+        }
+        let importedMemory = m.imports.lazy.compactMap { i -> MemoryLimits? in
+            if case .memory(let l) = i.kind { return l } else { return nil }
+        }.first
+        if let limits = m.memory ?? importedMemory {
+            memory = MemoryInfo(
+                minimumPages: limits.minimum, maximumPages: limits.maximum, imported: m.memory == nil,
+                imageOffset: m.memoryImage?.memoryOffset, imageBytes: m.memoryImage?.length,
+                segmentsInImage: m.dataSegments.filter(\.isInImage).count,
+                segmentsCopied: m.dataSegments.filter { $0.offset != nil && !$0.isInImage }.count,
+                passiveSegments: m.dataSegments.filter { $0.offset == nil }.count)
+        }
+        globals = m.globals.count
+        trapSites = m.trapSites.count
+        entryTrampolines = m.entryTrampolines.filter { $0 != ArtifactMetadata.noCode }.count
+        hostCallStubs = m.hostCallStubs.filter { $0 != ArtifactMetadata.noCode }.count
+        startFunction = m.startFunction
+    }
+
+    static func describe(_ s: Signature) -> String {
+        "(\(s.parameters.map(\.name).joined(separator: ", "))) -> (\(s.results.map(\.name).joined(separator: ", ")))"
+    }
+    static func describe(_ l: MemoryLimits, unit: String) -> String {
+        "\(l.minimum)..\(l.maximum.map(String.init) ?? "unbounded") \(unit)"
+    }
+    static func describe(_ g: GlobalTypeEntry) -> String { (g.isMutable ? "mut " : "") + g.kind.name }
+
+    func text(file: String) -> String {
+        var out = "\(file): Kiln artifact, ABI version \(abiVersion), target \(target)\n"
+        out += "\nsections:\n"
+        for s in sections {
+            out += "  \(s.name.padding(toLength: 14, withPad: " ", startingAt: 0)) offset 0x\(String(s.offset, radix: 16)), \(s.size) bytes, \(s.flags)\n"
+        }
+        out += "\nfunctions (\(functions.count) defined, \(trapSites) trap sites, \(entryTrampolines) entry trampolines, \(hostCallStubs) host call stubs):\n"
+        for f in functions {
+            out += "  [\(f.index)] \(f.name) \(f.signature): \(f.codeSize) bytes at .text+0x\(String(f.codeOffset, radix: 16))\n"
+        }
+        out += "\nimports (\(imports.count)):\n"
+        for i in imports { out += "  \(i.kind) \(i.name): \(i.detail)\n" }
+        out += "\nexports (\(exports.count)):\n"
+        for e in exports { out += "  \(e.kind) \"\(e.name)\": \(e.detail)\n" }
+        if let memory {
+            out += "\nmemory: \(memory.minimumPages)..\(memory.maximumPages.map(String.init) ?? "unbounded") pages\(memory.imported ? " (imported)" : "")\n"
+            if let offset = memory.imageOffset, let bytes = memory.imageBytes {
+                out += "  image: \(bytes) bytes (\(bytes / 4096) pages) at linear address 0x\(String(offset, radix: 16)), mapped copy-on-write; \(memory.segmentsInImage) segment(s) laid out\n"
+            } else {
+                out += "  image: none\n"
+            }
+            out += "  segments copied at instantiation: \(memory.segmentsCopied), passive: \(memory.passiveSegments)\n"
+        } else {
+            out += "\nmemory: none\n"
+        }
+        out += "\nglobals: \(globals) defined\n"
+        out += "start function: \(startFunction.map { "function[\($0)]" } ?? "none")\n"
+        out += "tables: none (funcref tables arrive with the table-image work)"
+        return out
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import KilnWAST
+
+/// `kiln wast FILES...`: the spec-test runner.
+struct WASTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wast", abstract: "Run .wast spec scripts; prints failures and 'N passed, N failed'.")
+
+    @Argument(help: "Script files.") var files: [String]
+    @Flag(help: "Also list assertions that passed with a different error message.") var messages = false
+
+    func run() throws {
+        var total = WASTReport()
+        let runner = WASTRunner(echo: true)
+        for file in files {
+            let report = runner.run(path: file)
+            if messages { for m in report.messageMismatches { print("message: \(m)") } }
+            total.merge(report)
+        }
+        print(total.summary)
+        if total.failed > 0 { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,420 @@
+import KilnABI
+import KilnFrontend
+import WasmParser
+import WasmTypes
+
+/// The single-pass lowering of one function body: a WasmParser `InstructionVisitor`
+/// whose `visit…` methods (in `Lowering/`) each hand one operator to the
+/// ``MacroAssembler``. It owns the compile-time value stack, the control frames and the
+/// register allocation; the macro-assembler owns the code buffer, labels and trap sites.
+///
+/// Frame slots (8 bytes each, see ``MacroAssembler/frameSlot(_:)``): locals first
+/// (parameters are spilled there in the prologue), then one home slot per value-stack
+/// position; the outgoing argument area sits below them.
+public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
+    public var masm: M
+    @usableFromInline let env: ModuleEnvironment
+    /// Index in the whole function index space.
+    public let functionIndex: UInt32
+    @usableFromInline let signature: Signature
+    @usableFromInline var localKinds: [ValueKind]
+    @usableFromInline var stack: [StackValue] = []
+    @usableFromInline var frames: [ControlFrame] = []
+    @usableFromInline var freeRegs: RegSet
+    @usableFromInline var reachable = true
+    /// Nesting depth of blocks opened while unreachable (skipped entirely).
+    @usableFromInline var unreachableDepth = 0
+    /// Highest value-stack home slot used + 1.
+    @usableFromInline var maxStackSlots = 0
+    /// Bytes of outgoing stack arguments and return areas needed by calls.
+    @usableFromInline var maxOutgoing = 0
+    public var binaryOffset: Int = 0
+
+    public init(masm: consuming M, env: ModuleEnvironment, functionIndex: UInt32) throws(CompileError) {
+        self.masm = masm
+        self.env = env
+        self.functionIndex = functionIndex
+        signature = env.signature(ofFunction: functionIndex)
+        let body = env.module.bodies[Int(functionIndex) - env.module.importedFunctionCount]
+        var kinds = signature.parameters
+        kinds.reserveCapacity(kinds.count + body.locals.count)
+        do {
+            for l in body.locals { kinds.append(try ModuleEnvironment.kind(l)) }
+        } catch {
+            throw CompileError.unsupported(error.message, function: functionIndex)
+        }
+        localKinds = kinds
+        freeRegs = RegSet(bits: M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits)
+        stack.reserveCapacity(32)
+        frames.reserveCapacity(16)
+    }
+
+    /// Compiles the body and returns the macro-assembler holding the code.
+    public consuming func compile() throws(CompileError) -> M {
+        let body = env.module.bodies[Int(functionIndex) - env.module.importedFunctionCount]
+        emitPrologue()
+        let ret = masm.newLabel()
+        frames.append(
+            ControlFrame(
+                kind: .function, label: ret, elseLabel: ret, height: 0,
+                type: BlockSignature(
+                    paramCount: 0, resultCount: signature.results.count, singleResult: nil,
+                    typeIndex: Int(env.module.functionTypeIndices[Int(functionIndex)]))))
+        var parser = ExpressionParser(code: body)
+        do {
+            while let visit = try parser.parse() {
+                try visit(visitor: &self)
+            }
+        } catch let e as CompileError {
+            var e = e
+            if e.functionIndex == nil { e.functionIndex = functionIndex }
+            if e.offset == nil { e.offset = binaryOffset }
+            throw e
+        } catch {
+            throw CompileError.internalError("decoding failed: \(error)", function: functionIndex, offset: binaryOffset)
+        }
+        masm.finishFunction(frameSize: 8 * (localKinds.count + maxStackSlots) + maxOutgoing)
+        return masm
+    }
+
+    // MARK: prologue / epilogue
+
+    mutating func emitPrologue() {
+        masm.prologue()
+        let locs = M.ABI.parameterLocations(signature.parameters)
+        for (i, loc) in locs.enumerated() {
+            switch loc {
+            case .reg(let r): masm.store(r, masm.frameSlot(i), signature.parameters[i])
+            case .stack(let k): masm.copy(masm.frameSlot(i), masm.incomingSlot(k))
+            }
+        }
+        for i in signature.parameters.count..<localKinds.count {
+            masm.storeImm(0, masm.frameSlot(i), .i64)
+        }
+    }
+
+    /// Moves the top `results.count` values into the result locations and returns.
+    mutating func emitReturn() {
+        let results = signature.results
+        let n = results.count
+        let locs = M.ABI.resultLocations(results)
+        let base = stack.count - n
+        let stackParams = M.ABI.parameterLocations(signature.parameters).reduce(0) {
+            if case .stack = $1 { return $0 + 1 } else { return $0 }
+        }
+        // Stack results first (they only need scratch), then registers from memory so a
+        // value already in one result register cannot be overwritten by another.
+        for i in 0..<n {
+            if case .stack(let k) = locs[i] { storeValue(at: base + i, to: masm.incomingSlot(stackParams + k)) }
+        }
+        if n == 1, case .reg(let r) = locs[0] {
+            load(stack[base], into: r, position: base)
+        } else {
+            for i in 0..<n where isInRegister(stack[base + i]) { spill(base + i) }
+            for i in 0..<n {
+                if case .reg(let r) = locs[i] { load(stack[base + i], into: r, position: base + i) }
+            }
+        }
+        masm.epilogueAndReturn()
+    }
+
+    // MARK: registers
+
+    @inlinable func isInRegister(_ v: StackValue) -> Bool {
+        switch v {
+        case .reg, .cond: return true
+        default: return false
+        }
+    }
+
+    /// A free register of the class, spilling the oldest register-held value if none.
+    mutating func allocate(float: Bool) -> Reg {
+        let cls = float ? M.ABI.allocatableFPRs : M.ABI.allocatableGPRs
+        while true {
+            if let r = RegSet(bits: freeRegs.bits & cls.bits).first {
+                freeRegs.remove(r)
+                return r
+            }
+            spillOldest(float: float)
+        }
+    }
+
+    mutating func free(_ r: Reg) { freeRegs.insert(r) }
+    mutating func free(_ r: RegImm) { if case .reg(let x) = r { freeRegs.insert(x) } }
+
+    mutating func spillOldest(float: Bool) {
+        for p in 0..<stack.count {
+            switch stack[p] {
+            case .reg(_, let r) where r.isFloat == float:
+                spill(p)
+                return
+            case .cond(.int, _, _) where !float:
+                spill(p)
+                return
+            case .cond(.float, _, _) where float:
+                spill(p)
+                return
+            default: continue
+            }
+        }
+        fatalError("internal: no register to spill")  // only reachable with > 10 live temporaries
+    }
+
+    /// Takes a specific register, moving (or spilling) whatever value holds it.
+    mutating func take(_ r: Reg) {
+        if freeRegs.contains(r) {
+            freeRegs.remove(r)
+            return
+        }
+        for p in 0..<stack.count {
+            switch stack[p] {
+            case .reg(let k, let x) where x == r:
+                let cls = r.isFloat ? M.ABI.allocatableFPRs : M.ABI.allocatableGPRs
+                if let n = RegSet(bits: freeRegs.bits & cls.bits).first {
+                    freeRegs.remove(n)
+                    masm.move(n, r, k)
+                    stack[p] = .reg(k, n)
+                } else {
+                    masm.store(r, masm.frameSlot(homeSlot(p)), k)
+                    stack[p] = .mem(k)
+                }
+                return
+            case .cond(let c, let l, let rhs):
+                if l == r || { if case .reg(let y) = rhs { return y == r } else { return false } }() {
+                    spill(p)
+                    freeRegs.remove(r)
+                    return
+                }
+            default: continue
+            }
+        }
+        // Held by a popped temporary of the caller: a lowering bug.
+        fatalError("internal: register \(r.raw) is neither free nor on the value stack")
+    }
+
+    @inlinable func homeSlot(_ position: Int) -> Int { localKinds.count + position }
+
+    // MARK: value stack
+
+    @inlinable mutating func push(_ v: StackValue) { stack.append(v) }
+    @inlinable mutating func pushReg(_ k: ValueKind, _ r: Reg) { stack.append(.reg(k, r)) }
+
+    /// Stores value `p` into its home slot (constants stay symbolic).
+    mutating func spill(_ p: Int) {
+        maxStackSlots = max(maxStackSlots, p + 1)
+        let slot = masm.frameSlot(homeSlot(p))
+        switch stack[p] {
+        case .const, .mem: return
+        case .reg(let k, let r):
+            masm.store(r, slot, k)
+            free(r)
+            stack[p] = .mem(k)
+        case .local(let k, let i):
+            masm.copy(slot, masm.frameSlot(Int(i)))
+            stack[p] = .mem(k)
+        case .cond(let c, let l, let rhs):
+            let d = l.isFloat ? allocateAfterFreeing(l, rhs) : l
+            masm.compareAndSet(c, dst: d, lhs: l, rhs: rhs)
+            masm.store(d, slot, .i32)
+            free(d)
+            if l.isFloat { free(l) }
+            if case .reg(let x) = rhs, x != d { free(x) }
+            stack[p] = .mem(.i32)
+        }
+    }
+
+    /// For a float comparison: a GPR for its result (may spill other values).
+    private mutating func allocateAfterFreeing(_ l: Reg, _ rhs: RegImm) -> Reg {
+        // Temporarily mark the operands as not on the stack so spilling skips them.
+        allocate(float: false)
+    }
+
+    /// Spills every register-held or local-reading value; constants stay symbolic.
+    mutating func spillAll() {
+        for p in 0..<stack.count { spill(p) }
+    }
+
+    /// Forces the top `n` values into their home slots, constants included (block
+    /// parameters must look the same on every path into the block).
+    mutating func spillTopToMemory(_ n: Int) {
+        for p in (stack.count - n)..<stack.count {
+            spill(p)
+            if case .const(let k, let bits) = stack[p] {
+                maxStackSlots = max(maxStackSlots, p + 1)
+                masm.storeImm(bits, masm.frameSlot(homeSlot(p)), k)
+                stack[p] = .mem(k)
+            }
+        }
+    }
+
+    /// Loads `v` (at stack position `position` when it is `.mem`) into `r`.
+    mutating func load(_ v: StackValue, into r: Reg, position: Int = -1) {
+        switch v {
+        case .const(let k, let bits): masm.moveImm(r, bits, k)
+        case .reg(let k, let x): if x != r { masm.move(r, x, k) }
+        case .local(let k, let i): masm.load(r, masm.frameSlot(Int(i)), k)
+        case .mem(let k): masm.load(r, masm.frameSlot(homeSlot(position)), k)
+        case .cond(let c, let l, let rhs): masm.compareAndSet(c, dst: r, lhs: l, rhs: rhs)
+        }
+    }
+
+    /// Stores value `p` to an address without changing the compile-time stack.
+    mutating func storeValue(at p: Int, to dst: M.Address) {
+        switch stack[p] {
+        case .const(let k, let bits): masm.storeImm(bits, dst, k)
+        case .reg(let k, let r): masm.store(r, dst, k)
+        case .local(_, let i): masm.copy(dst, masm.frameSlot(Int(i)))
+        case .mem: masm.copy(dst, masm.frameSlot(homeSlot(p)))
+        case .cond(let c, let l, let rhs):
+            masm.withScratch(false) { m, s in
+                m.compareAndSet(c, dst: s, lhs: l, rhs: rhs)
+                m.store(s, dst, .i32)
+            }
+        }
+    }
+
+    /// Pops the top value into a register the caller owns (and may overwrite).
+    mutating func popReg() -> (Reg, ValueKind) {
+        let p = stack.count - 1
+        let v = stack[p]
+        switch v {
+        case .reg(let k, let r):
+            stack.removeLast()
+            return (r, k)
+        case .cond(let c, let l, let rhs):
+            stack.removeLast()
+            let d: Reg
+            if l.isFloat {
+                d = allocate(float: false)
+                free(l)
+            } else {
+                d = l
+            }
+            masm.compareAndSet(c, dst: d, lhs: l, rhs: rhs)
+            if case .reg(let x) = rhs, x != d { free(x) }
+            return (d, .i32)
+        default:
+            let k = v.kind
+            let r = allocate(float: !k.isIntegerClass)
+            load(v, into: r, position: p)
+            stack.removeLast()
+            return (r, k)
+        }
+    }
+
+    /// Pops the top value into the given register, which the caller has taken.
+    mutating func popInto(_ r: Reg) {
+        let p = stack.count - 1
+        let v = stack[p]
+        load(v, into: r, position: p)
+        stack.removeLast()
+        switch v {
+        case .reg(_, let x): if x != r { free(x) }
+        case .cond(_, let l, let rhs):
+            if l != r { free(l) }
+            if case .reg(let x) = rhs, x != r { free(x) }
+        default: break
+        }
+    }
+
+    /// Pops the top value as an immediate when it is a constant that fits, else a register.
+    mutating func popRegImm() -> RegImm {
+        if case .const(let k, let bits) = stack[stack.count - 1], k.isIntegerClass {
+            let s = Int64(bitPattern: bits)
+            if k == .i32 || (s >= Int64(Int32.min) && s <= Int64(Int32.max)) {
+                stack.removeLast()
+                return .imm(Int32(truncatingIfNeeded: s))
+            }
+        }
+        return .reg(popReg().0)
+    }
+
+    /// Drops values down to `height`, freeing their registers.
+    mutating func truncate(to height: Int) {
+        while stack.count > height {
+            switch stack.removeLast() {
+            case .reg(_, let r): free(r)
+            case .cond(_, let l, let rhs):
+                free(l)
+                free(rhs)
+            default: break
+            }
+        }
+    }
+
+    /// Marks the rest of the current block unreachable.
+    mutating func markUnreachable() {
+        truncate(to: frames[frames.count - 1].height)
+        reachable = false
+    }
+
+    // MARK: branches
+
+    /// Moves the top `arity` values into the home slots of `frame`'s branch values,
+    /// without changing the compile-time stack (other paths still see it).
+    mutating func emitBranchMoves(to frameIndex: Int) {
+        let f = frames[frameIndex]
+        let n = f.branchArity
+        let base = stack.count - n
+        for i in 0..<n {
+            let target = f.height + i
+            if target == base + i, case .mem = stack[base + i] { continue }
+            maxStackSlots = max(maxStackSlots, target + 1)
+            storeValue(at: base + i, to: masm.frameSlot(homeSlot(target)))
+        }
+    }
+
+    /// Unconditional branch to the frame `depth` levels out.
+    mutating func branch(depth: UInt32) {
+        let fi = frames.count - 1 - Int(depth)
+        if frames[fi].kind == .function {
+            emitReturn()
+        } else {
+            emitBranchMoves(to: fi)
+            frames[fi].branchedTo = true
+            masm.jump(frames[fi].label)
+        }
+    }
+
+    /// The block signature of a wasm block type.
+    func blockSignature(_ t: BlockType) -> BlockSignature {
+        switch t {
+        case .empty: return BlockSignature(paramCount: 0, resultCount: 0, singleResult: nil, typeIndex: -1)
+        case .type(let v):
+            return BlockSignature(paramCount: 0, resultCount: 1, singleResult: try? ModuleEnvironment.kind(v), typeIndex: -1)
+        case .funcType(let i):
+            let s = env.signatures[Int(i)]
+            return BlockSignature(paramCount: s.parameters.count, resultCount: s.results.count, singleResult: nil, typeIndex: Int(i))
+        }
+    }
+
+    func resultKind(_ t: BlockSignature, _ i: Int) -> ValueKind {
+        if let k = t.singleResult { return k }
+        return env.signatures[t.typeIndex].results[i]
+    }
+
+    /// After a merge point: the stack is the frame's values below `height` plus `n`
+    /// values in their home slots; every register is free.
+    mutating func resetAtMerge(height: Int, _ t: BlockSignature, params: Bool) {
+        truncate(to: height)
+        let n = params ? t.paramCount : t.resultCount
+        for i in 0..<n {
+            let k = params ? env.signatures[t.typeIndex].parameters[i] : resultKind(t, i)
+            stack.append(.mem(k))
+            maxStackSlots = max(maxStackSlots, height + i + 1)
+        }
+        freeRegs = RegSet(bits: M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits)
+    }
+}
+
+extension CompileError {
+    var messageWithoutPrefix: String { message }
+}
+
+extension Error {
+    var message: String { (self as? CompileError)?.message ?? "\(self)" }
+}
+
+extension FunctionCompiler: InstructionVisitor {
+    public typealias VisitorError = CompileError
+}

@@ -1,0 +1,75 @@
+import KilnABI
+import WasmParser
+import WasmTypes
+
+/// Locals (frame slots, read lazily) and globals (vmctx cells).
+extension FunctionCompiler {
+    public mutating func visitLocalGet(localIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        push(.local(localKinds[Int(localIndex)], localIndex))
+    }
+
+    public mutating func visitLocalSet(localIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        setLocal(localIndex, keep: false)
+    }
+
+    public mutating func visitLocalTee(localIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        setLocal(localIndex, keep: true)
+    }
+
+    public mutating func visitGlobalGet(globalIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        let kind = env.globalKinds[Int(globalIndex)]
+        let (offset, indirect) = env.globalPlace(globalIndex)
+        let r = allocate(float: !kind.isIntegerClass)
+        if indirect {
+            masm.withScratch(false) { m, s in
+                m.load(s, m.vmctx(offset), .i64)
+                m.load(r, m.address(s, 0), kind)
+            }
+        } else {
+            masm.load(r, masm.vmctx(offset), kind)
+        }
+        pushReg(kind, r)
+    }
+
+    public mutating func visitGlobalSet(globalIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        let kind = env.globalKinds[Int(globalIndex)]
+        let (offset, indirect) = env.globalPlace(globalIndex)
+        let (r, _) = popReg()
+        if indirect {
+            masm.withScratch(false) { m, s in
+                m.load(s, m.vmctx(offset), .i64)
+                m.store(r, m.address(s, 0), kind)
+            }
+        } else {
+            masm.store(r, masm.vmctx(offset), kind)
+        }
+        free(r)
+    }
+
+    /// `local.set`/`local.tee`: values still reading the local lazily are saved first.
+    mutating func setLocal(_ index: UInt32, keep: Bool) {
+        let kind = localKinds[Int(index)]
+        let slot = masm.frameSlot(Int(index))
+        let top = stack.count - 1
+        for p in 0..<top {
+            if case .local(_, let i) = stack[p], i == index { spill(p) }
+        }
+        switch stack[top] {
+        case .const(_, let bits):
+            masm.storeImm(bits, slot, kind)
+            stack.removeLast()
+            if keep { push(.const(kind, bits)) }
+        case .local(_, let i) where i == index:
+            if !keep { stack.removeLast() }
+        default:
+            let (r, _) = popReg()
+            masm.store(r, slot, kind)
+            if keep { pushReg(kind, r) } else { free(r) }
+        }
+    }
+}

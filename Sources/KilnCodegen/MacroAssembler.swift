@@ -1,0 +1,213 @@
+import KilnABI
+
+/// A machine register named target-independently: an index into the backend's
+/// register file plus its class. Each ISA maps indices to its encodings (x86-64:
+/// 0-15 = rax..r15, 16-31 = xmm0..xmm15).
+public struct Reg: Hashable, Sendable {
+    public let raw: UInt8
+    @inlinable public init(raw: UInt8) { self.raw = raw }
+    @inlinable public static func gpr(_ n: UInt8) -> Reg { Reg(raw: n) }
+    @inlinable public static func fpr(_ n: UInt8) -> Reg { Reg(raw: n + 16) }
+    @inlinable public var isFloat: Bool { raw >= 16 }
+    /// The hardware number within its class.
+    @inlinable public var number: UInt8 { raw & 15 }
+}
+
+/// A set of registers as a bitmask over ``Reg/raw``.
+public struct RegSet: Sendable, Equatable {
+    public var bits: UInt32
+    @inlinable public init(bits: UInt32 = 0) { self.bits = bits }
+    @inlinable public init(_ regs: [Reg]) {
+        bits = 0
+        for r in regs { bits |= 1 << UInt32(r.raw) }
+    }
+    @inlinable public func contains(_ r: Reg) -> Bool { bits & (1 << UInt32(r.raw)) != 0 }
+    @inlinable public mutating func insert(_ r: Reg) { bits |= 1 << UInt32(r.raw) }
+    @inlinable public mutating func remove(_ r: Reg) { bits &= ~(1 << UInt32(r.raw)) }
+    @inlinable public var isEmpty: Bool { bits == 0 }
+    /// The lowest register of the set, if any.
+    @inlinable public var first: Reg? { bits == 0 ? nil : Reg(raw: UInt8(bits.trailingZeroBitCount)) }
+}
+
+/// Operand width of an integer operation.
+public enum OperandSize: Sendable { case s32, s64 }
+
+/// Integer comparisons, in wasm terms.
+public enum IntCmpKind: Sendable {
+    case eq, ne, ltS, ltU, gtS, gtU, leS, leU, geS, geU
+    public var negated: IntCmpKind {
+        switch self {
+        case .eq: return .ne
+        case .ne: return .eq
+        case .ltS: return .geS
+        case .ltU: return .geU
+        case .gtS: return .leS
+        case .gtU: return .leU
+        case .leS: return .gtS
+        case .leU: return .gtU
+        case .geS: return .ltS
+        case .geU: return .ltU
+        }
+    }
+}
+
+/// Float comparisons, in wasm terms (all false on NaN except `ne`).
+public enum FloatCmpKind: Sendable { case eq, ne, lt, gt, le, ge }
+
+/// Float precision.
+public enum FloatSize: Sendable { case f32, f64 }
+
+/// A comparison: the kind plus the width, ready to be branched on, set or selected on.
+public enum Comparison: Sendable {
+    case int(IntCmpKind, OperandSize)
+    case float(FloatCmpKind, FloatSize)
+}
+
+public enum IntBinOp: Sendable { case add, sub, mul, and, or, xor, shl, shrS, shrU, rotl, rotr }
+public enum IntUnOp: Sendable { case clz, ctz, popcnt }
+public enum DivRemKind: Sendable { case divS, divU, remS, remU }
+public enum ExtendKind: Sendable {
+    case i32Extend8S, i32Extend16S, i64Extend8S, i64Extend16S, i64Extend32S, i64ExtendI32S, i64ExtendI32U, i32WrapI64
+}
+public enum FloatBinOp: Sendable { case add, sub, mul, div, min, max, copysign }
+public enum FloatUnOp: Sendable { case abs, neg, sqrt, ceil, floor, trunc, nearest }
+/// Conversions between and within the numeric classes.
+public enum ConvertKind: Sendable {
+    /// float -> int, trapping (`sat == false`) or saturating.
+    case truncate(from: FloatSize, to: OperandSize, signed: Bool, saturating: Bool)
+    /// int -> float.
+    case convert(from: OperandSize, to: FloatSize, signed: Bool)
+    case demote, promote
+}
+
+/// A memory access width and extension.
+public enum LoadKind: Sendable {
+    case i32, i64, f32, f64
+    case i32_8S, i32_8U, i32_16S, i32_16U
+    case i64_8S, i64_8U, i64_16S, i64_16U, i64_32S, i64_32U
+}
+public enum StoreKind: Sendable { case i32, i64, f32, f64, b8, b16, b32 }
+
+/// A right-hand operand: a register or an immediate that fits a sign-extended 32 bits.
+public enum RegImm: Sendable {
+    case reg(Reg)
+    case imm(Int32)
+}
+
+/// A code position that branches can target before it is known.
+public struct Label: Hashable, Sendable {
+    public let id: Int32
+    @inlinable public init(id: Int32) { self.id = id }
+}
+
+/// Where one parameter or result lives under the internal calling convention.
+public enum ArgLocation: Sendable, Equatable {
+    case reg(Reg)
+    /// The k-th 8-byte stack slot of the stack-argument area (parameters) or of the
+    /// return area (results).
+    case stack(Int)
+}
+
+/// The internal calling convention of a target (docs/abi.md), as the lowering needs it.
+public protocol CallingConvention {
+    /// Registers the value stack may hold values in.
+    static var allocatableGPRs: RegSet { get }
+    static var allocatableFPRs: RegSet { get }
+    /// Where each parameter is passed, in order.
+    static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation]
+    /// Where each result is returned, in order.
+    static func resultLocations(_ results: [ValueKind]) -> [ArgLocation]
+    /// Fixed registers of integer division: dividend/quotient, remainder, and the set
+    /// the divisor must avoid. `nil` when the ISA has a three-operand divide.
+    static var divisionRegisters: (quotient: Reg, remainder: Reg)? { get }
+    /// The register a variable shift count must be in, if the ISA fixes one.
+    static var shiftCountRegister: Reg? { get }
+}
+
+/// The target-specific half of the single-pass compiler, in the shape of Winch's
+/// `MacroAssembler`: operations in wasm terms with three operands where the ISA allows
+/// (the lowering always passes `dst == lhs`, which x86-64 needs), small enums for the
+/// operation kinds, and scratch registers handed out only inside ``withScratch(_:_:)``.
+/// The value stack, control frames and register allocation are the lowering's; flags
+/// never live across two calls (compare and branch/set/select are one call).
+public protocol MacroAssembler {
+    associatedtype ABI: CallingConvention
+    /// An address the target can load from / store to in one instruction.
+    associatedtype Address
+
+    /// Current code offset.
+    var offset: Int { get }
+
+    // Frame
+    /// Emits the prologue: frame setup, the stack-limit check. The frame size is
+    /// patched by ``finishFrame(size:)`` when the function is done.
+    mutating func prologue()
+    /// Ends the function: patches the frame size (`frameSize` bytes below the saved
+    /// vmctx slot: locals, spill slots, outgoing arguments), emits the out-of-line trap
+    /// instructions and resolves the function's label fixups.
+    mutating func finishFunction(frameSize: Int)
+    mutating func epilogueAndReturn()
+    /// Frame slot `k` (8 bytes each, counted from the first slot below the saved vmctx).
+    func frameSlot(_ k: Int) -> Address
+    /// Incoming stack argument / return-area slot `k` (above the return address).
+    func incomingSlot(_ k: Int) -> Address
+    /// Outgoing stack argument / return-area slot `k` (at the bottom of the frame).
+    func outgoingSlot(_ k: Int) -> Address
+    /// A field of the current instance's vmctx.
+    func vmctx(_ offset: Int) -> Address
+    func address(_ base: Reg, _ offset: Int32) -> Address
+
+    // Moves
+    mutating func move(_ dst: Reg, _ src: Reg, _ kind: ValueKind)
+    mutating func moveImm(_ dst: Reg, _ bits: UInt64, _ kind: ValueKind)
+    mutating func load(_ dst: Reg, _ src: Address, _ kind: ValueKind)
+    mutating func store(_ src: Reg, _ dst: Address, _ kind: ValueKind)
+    mutating func storeImm(_ bits: UInt64, _ dst: Address, _ kind: ValueKind)
+    /// Copies 8 bytes between two addresses.
+    mutating func copy(_ dst: Address, _ src: Address)
+    /// Runs `body` with a scratch register of the class that the lowering never
+    /// allocates.
+    mutating func withScratch<R>(_ float: Bool, _ body: (inout Self, Reg) -> R) -> R
+
+    // Integer operations
+    mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm)
+    mutating func intUnary(_ op: IntUnOp, _ size: OperandSize, dst: Reg, src: Reg)
+    /// Division and remainder with the spec's traps; operands in
+    /// ``CallingConvention/divisionRegisters`` where the ISA needs them.
+    mutating func divRem(_ kind: DivRemKind, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: Reg)
+    mutating func extend(_ kind: ExtendKind, dst: Reg, src: Reg)
+
+    // Comparisons (flags never escape one call)
+    mutating func compareAndBranch(_ cmp: Comparison, lhs: Reg, rhs: RegImm, ifTrue: Bool, to: Label)
+    mutating func compareAndSet(_ cmp: Comparison, dst: Reg, lhs: Reg, rhs: RegImm)
+    /// `dst = cmp(lhs, rhs) ? dst : other`.
+    mutating func compareAndSelect(_ cmp: Comparison, lhs: Reg, rhs: RegImm, dst: Reg, other: Reg, _ kind: ValueKind)
+
+    // Floats
+    mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize, dst: Reg, lhs: Reg, rhs: Reg)
+    mutating func floatUnary(_ op: FloatUnOp, _ size: FloatSize, dst: Reg, src: Reg)
+    mutating func convert(_ kind: ConvertKind, dst: Reg, src: Reg)
+    /// Bit-for-bit move between the register classes (`reinterpret`).
+    mutating func reinterpret(dst: Reg, src: Reg, _ size: OperandSize)
+
+    // Memory 0 (base in the vmctx, no bounds check: guard pages)
+    mutating func wasmLoad(_ kind: LoadKind, dst: Reg, address: Reg?, offset: UInt64)
+    mutating func wasmStore(_ kind: StoreKind, src: Reg, address: Reg?, offset: UInt64)
+    mutating func memorySize(dst: Reg)
+
+    // Control flow
+    mutating func newLabel() -> Label
+    mutating func bind(_ label: Label)
+    mutating func jump(_ label: Label)
+    /// Jumps to the label when the integer register is zero (`ifZero`) or not.
+    mutating func branch(onZero: Bool, _ reg: Reg, _ size: OperandSize, to: Label)
+    /// An inline trapping instruction.
+    mutating func trap(_ kind: TrapKind)
+
+    // Calls
+    mutating func callDirect(function: UInt32)
+    mutating func callImport(vmctxOffset: Int)
+    /// Calls a builtin through the vmctx (C ABI); arguments are the vmctx and `arg0`,
+    /// the result comes back in `result`.
+    mutating func callBuiltin(_ builtin: Builtin, arg0: Reg, result: Reg)
+}

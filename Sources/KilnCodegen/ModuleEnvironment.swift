@@ -1,0 +1,59 @@
+import KilnABI
+import KilnFrontend
+import WasmParser
+import WasmTypes
+
+/// What every function's lowering needs to know about the module: signatures in ABI
+/// terms, global kinds and where they live, the vmctx layout. Built once per module.
+public struct ModuleEnvironment: Sendable {
+    public let module: WasmModule
+    public let layout: VMContextLayout
+    /// Per type index.
+    public let signatures: [Signature]
+    /// Per global index (imported first).
+    public let globalKinds: [ValueKind]
+    /// Testing aid: compile unsupported operators as an `unreachable` trap instead of
+    /// failing, so the supported rest of a module can run.
+    public var trapOnUnsupported = false
+
+    public init(module: WasmModule) throws(CompileError) {
+        self.module = module
+        layout = VMContextLayout(
+            importedFunctions: module.importedFunctionCount, importedGlobals: module.importedGlobalCount,
+            definedGlobals: module.globals.count - module.importedGlobalCount)
+        var sigs: [Signature] = []
+        for t in module.types {
+            sigs.append(Signature(parameters: try t.parameters.map(Self.kind), results: try t.results.map(Self.kind)))
+        }
+        signatures = sigs
+        globalKinds = try module.globals.map { g throws(CompileError) in try Self.kind(g.valueType) }
+    }
+
+    /// The ABI kind of a wasm value type; v128 and typed references are not supported.
+    public static func kind(_ t: ValueType) throws(CompileError) -> ValueKind {
+        switch t {
+        case .i32: return .i32
+        case .i64: return .i64
+        case .f32: return .f32
+        case .f64: return .f64
+        case .v128: throw CompileError.unsupported("v128 values (SIMD)")
+        case .ref(let r):
+            switch r.heapType {
+            case .abstract(.funcRef): return .funcref
+            case .abstract(.externRef): return .externref
+            default: throw CompileError.unsupported("reference type \(r)")
+            }
+        }
+    }
+
+    public func signature(ofFunction index: UInt32) -> Signature {
+        signatures[Int(module.functionTypeIndices[Int(index)])]
+    }
+
+    /// Where global `index`'s cell is: inline in the vmctx, or behind a pointer.
+    public func globalPlace(_ index: UInt32) -> (offset: Int, indirect: Bool) {
+        let i = Int(index)
+        if i < module.importedGlobalCount { return (layout.importedGlobalPointer(i), true) }
+        return (layout.definedGlobal(i - module.importedGlobalCount), false)
+    }
+}

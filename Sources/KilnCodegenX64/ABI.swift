@@ -1,0 +1,72 @@
+import AsmX64
+import KilnABI
+import KilnCodegen
+
+/// Kiln's internal calling convention on x86-64 (docs/abi.md): integer-class values in
+/// rdi, rsi, rdx, rcx, r8, r9; floats in xmm0-xmm7; the rest on the stack; results in
+/// rax, rdx / xmm0, xmm1 then a return area. r10/r11 and xmm14/xmm15 are scratch, r14
+/// is the vmctx, rbp/rsp the frame.
+public enum X64CallingConvention: CallingConvention {
+    static let intArgs: [Reg] = [.gpr(7), .gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
+    static let intResults: [Reg] = [.gpr(0), .gpr(2)]
+
+    public static let allocatableGPRs = RegSet([
+        .gpr(0), .gpr(1), .gpr(2), .gpr(3), .gpr(6), .gpr(7), .gpr(8), .gpr(9), .gpr(12), .gpr(13), .gpr(15),
+    ])
+    public static let allocatableFPRs = RegSet((0..<14).map { Reg.fpr(UInt8($0)) })
+
+    public static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation] {
+        var ints = 0, floats = 0, stack = 0
+        var out: [ArgLocation] = []
+        out.reserveCapacity(params.count)
+        for p in params {
+            if p.isIntegerClass, ints < intArgs.count {
+                out.append(.reg(intArgs[ints]))
+                ints += 1
+            } else if !p.isIntegerClass, floats < 8 {
+                out.append(.reg(.fpr(UInt8(floats))))
+                floats += 1
+            } else {
+                out.append(.stack(stack))
+                stack += 1
+            }
+        }
+        return out
+    }
+
+    public static func resultLocations(_ results: [ValueKind]) -> [ArgLocation] {
+        var ints = 0, floats = 0, stack = 0
+        var out: [ArgLocation] = []
+        out.reserveCapacity(results.count)
+        for r in results {
+            if r.isIntegerClass, ints < 2 {
+                out.append(.reg(intResults[ints]))
+                ints += 1
+            } else if !r.isIntegerClass, floats < 2 {
+                out.append(.reg(.fpr(UInt8(floats))))
+                floats += 1
+            } else {
+                out.append(.stack(stack))
+                stack += 1
+            }
+        }
+        return out
+    }
+
+    public static var divisionRegisters: (quotient: Reg, remainder: Reg)? { (.gpr(0), .gpr(2)) }
+    public static var shiftCountRegister: Reg? { .gpr(1) }
+}
+
+extension Reg {
+    @inlinable var gpr: GPR { GPR(number) }
+    @inlinable var xmm: XMM { XMM(number) }
+}
+
+extension GPR {
+    /// Registers the code generator never allocates (docs/abi.md).
+    static let scratch = GPR.r11, scratch2 = GPR.r10, vmctx = GPR.r14
+}
+
+extension XMM {
+    static let scratch = XMM(15), scratch2 = XMM(14)
+}

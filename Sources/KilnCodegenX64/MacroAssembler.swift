@@ -1,0 +1,394 @@
+import AsmX64
+import KilnABI
+import KilnCodegen
+
+/// The x86-64 ``MacroAssembler``: wasm-level operations expressed with the AsmX64
+/// encoders, following docs/abi.md (frame layout, vmctx in r14, trap sites).
+public struct X64MacroAssembler: MacroAssembler {
+    public typealias ABI = X64CallingConvention
+    public typealias Address = Mem
+
+    public var asm: Assembler
+    /// Every trapping instruction emitted so far, in code order.
+    public var trapSites: [TrapSite] = []
+    /// `call rel32` fields to patch with a defined function's offset.
+    public var callFixups: [(at: Int, function: UInt32)] = []
+
+    // Per-function state.
+    var labelOffsets: [Int] = []
+    var fixups: [(at: Int, label: Int32)] = []
+    var trapLabels: [Int32] = Array(repeating: -1, count: 16)
+    var frameSizeAt = 0
+
+    public init(capacity: Int = 1 << 16) { asm = Assembler(capacity: capacity) }
+
+    public var offset: Int { asm.offset }
+
+    // MARK: frame
+
+    public mutating func prologue() {
+        asm.push(.rbp)
+        asm.mov(.q, .rbp, .rsp)
+        asm.push(.r14)
+        frameSizeAt = asm.subqPatchable(.rsp)
+        asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(VMContextLayout.storeContext)))
+        asm.alu(.cmp, .q, .rsp, Mem(base: .scratch, disp: Int32(VMStoreContext.stackLimit)))
+        trapIf(.b, .callStackExhausted)
+    }
+
+    public mutating func finishFunction(frameSize: Int) {
+        let n = (8 + frameSize + 15) / 16 * 16 - 8
+        asm.patch32(at: frameSizeAt, UInt32(n))
+        for k in 0..<trapLabels.count where trapLabels[k] >= 0 {
+            bind(Label(id: trapLabels[k]))
+            trap(TrapKind(rawValue: UInt8(k))!)
+        }
+        for f in fixups {
+            let target = labelOffsets[Int(f.label)]
+            precondition(target >= 0, "internal: unbound label")
+            asm.patch32(at: f.at, UInt32(bitPattern: Int32(target - (f.at + 4))))
+        }
+        labelOffsets.removeAll(keepingCapacity: true)
+        fixups.removeAll(keepingCapacity: true)
+        for k in 0..<trapLabels.count { trapLabels[k] = -1 }
+    }
+
+    public mutating func epilogueAndReturn() {
+        asm.leave()
+        asm.ret()
+    }
+
+    public func frameSlot(_ k: Int) -> Mem { Mem(base: .rbp, disp: Int32(-16 - 8 * k)) }
+    public func incomingSlot(_ k: Int) -> Mem { Mem(base: .rbp, disp: Int32(16 + 8 * k)) }
+    public func outgoingSlot(_ k: Int) -> Mem { Mem(base: .rsp, disp: Int32(8 * k)) }
+    public func vmctx(_ offset: Int) -> Mem { Mem(base: .vmctx, disp: Int32(offset)) }
+    public func address(_ base: Reg, _ offset: Int32) -> Mem { Mem(base: base.gpr, disp: offset) }
+
+    // MARK: moves
+
+    public mutating func move(_ dst: Reg, _ src: Reg, _ kind: ValueKind) {
+        if dst == src { return }
+        if dst.isFloat {
+            asm.movaps(dst.xmm, src.xmm)
+        } else {
+            asm.mov(kind == .i32 ? .l : .q, dst.gpr, src.gpr)
+        }
+    }
+
+    public mutating func moveImm(_ dst: Reg, _ bits: UInt64, _ kind: ValueKind) {
+        if dst.isFloat {
+            if bits == 0 {
+                asm.logic(.xor, .s, dst.xmm, dst.xmm)
+            } else {
+                gprImm(.scratch, bits)
+                asm.movToXMM(kind == .f32 ? .l : .q, dst.xmm, .scratch)
+            }
+        } else {
+            gprImm(dst.gpr, kind == .i32 ? bits & 0xFFFF_FFFF : bits)
+        }
+    }
+
+    /// Loads an integer constant with the shortest form (no flags touched).
+    mutating func gprImm(_ r: GPR, _ bits: UInt64) {
+        if bits <= 0xFFFF_FFFF {
+            asm.movl(r, imm32: UInt32(bits))
+        } else if Int64(bitPattern: bits) >= Int64(Int32.min) && Int64(bitPattern: bits) < 0 {
+            asm.movq(r, simm32: Int32(truncatingIfNeeded: Int64(bitPattern: bits)))
+        } else {
+            asm.movabsq(r, imm64: bits)
+        }
+    }
+
+    public mutating func load(_ dst: Reg, _ src: Mem, _ kind: ValueKind) {
+        switch kind {
+        case .i32: asm.mov(.l, dst.gpr, src)
+        case .f32: asm.movs(.s, dst.xmm, src)
+        case .f64: asm.movs(.d, dst.xmm, src)
+        default: asm.mov(.q, dst.gpr, src)
+        }
+    }
+
+    public mutating func store(_ src: Reg, _ dst: Mem, _ kind: ValueKind) {
+        switch kind {
+        case .i32: asm.mov(.l, dst, src.gpr)
+        case .f32: asm.movs(.s, dst, src.xmm)
+        case .f64: asm.movs(.d, dst, src.xmm)
+        default: asm.mov(.q, dst, src.gpr)
+        }
+    }
+
+    public mutating func storeImm(_ bits: UInt64, _ dst: Mem, _ kind: ValueKind) {
+        if kind == .i32 || kind == .f32 {
+            asm.mov(.l, dst, imm32: Int32(truncatingIfNeeded: bits))
+        } else if Int64(bitPattern: bits) >= Int64(Int32.min) && Int64(bitPattern: bits) <= Int64(Int32.max) {
+            asm.mov(.q, dst, imm32: Int32(truncatingIfNeeded: Int64(bitPattern: bits)))
+        } else {
+            asm.movabsq(.scratch, imm64: bits)
+            asm.mov(.q, dst, .scratch)
+        }
+    }
+
+    public mutating func copy(_ dst: Mem, _ src: Mem) {
+        asm.mov(.q, .scratch, src)
+        asm.mov(.q, dst, .scratch)
+    }
+
+    public mutating func withScratch<R>(_ float: Bool, _ body: (inout X64MacroAssembler, Reg) -> R) -> R {
+        body(&self, float ? .fpr(15) : .gpr(11))
+    }
+
+    // MARK: integer operations
+
+    public mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm) {
+        precondition(dst == lhs, "x86-64 binary operations are two-operand")
+        let w: Width = size == .s32 ? .l : .q
+        let d = dst.gpr
+        let alu: ALUOp
+        switch op {
+        case .add: alu = .add
+        case .sub: alu = .sub
+        case .and: alu = .and
+        case .or: alu = .or
+        case .xor: alu = .xor
+        case .mul:
+            switch rhs {
+            case .reg(let r): asm.imul(w, d, r.gpr)
+            case .imm(let i): asm.imul(w, d, d, imm32: i)
+            }
+            return
+        case .shl, .shrS, .shrU, .rotl, .rotr:
+            let s: ShiftOp = op == .shl ? .shl : op == .shrS ? .sar : op == .shrU ? .shr : op == .rotl ? .rol : .ror
+            switch rhs {
+            case .reg(let r):
+                precondition(r == .gpr(1), "variable shift count must be in rcx")
+                asm.shift(s, w, d)
+            case .imm(let i):
+                asm.shift(s, w, d, imm8: UInt8(truncatingIfNeeded: i) & (size == .s32 ? 31 : 63))
+            }
+            return
+        }
+        switch rhs {
+        case .reg(let r): asm.alu(alu, w, d, r.gpr)
+        case .imm(let i): asm.alu(alu, w, d, imm32: i)
+        }
+    }
+
+    public mutating func intUnary(_ op: IntUnOp, _ size: OperandSize, dst: Reg, src: Reg) {
+        let w: Width = size == .s32 ? .l : .q
+        switch op {
+        case .clz: asm.bitCount(.lzcnt, w, dst.gpr, src.gpr)
+        case .ctz: asm.bitCount(.tzcnt, w, dst.gpr, src.gpr)
+        case .popcnt: asm.bitCount(.popcnt, w, dst.gpr, src.gpr)
+        }
+    }
+
+    public mutating func divRem(_ kind: DivRemKind, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: Reg) {
+        precondition(lhs == .gpr(0) && rhs != .gpr(0) && rhs != .gpr(2))
+        let w: Width = size == .s32 ? .l : .q
+        let r = rhs.gpr
+        asm.test(w, r, r)
+        trapIf(.e, .integerDivideByZero)
+        switch kind {
+        case .divU, .remU:
+            asm.alu(.xor, .l, .rdx, .rdx)
+            asm.unary(.div, w, r)
+        case .divS:
+            let ok = newLabel()
+            asm.alu(.cmp, w, r, imm32: -1)
+            jcc(.ne, ok)
+            if size == .s32 {
+                asm.alu(.cmp, .l, .rax, imm32: Int32.min)
+            } else {
+                asm.movabsq(.scratch, imm64: 1 << 63)
+                asm.alu(.cmp, .q, .rax, .scratch)
+            }
+            trapIf(.e, .integerOverflow)
+            bind(ok)
+            if size == .s32 { asm.cltd() } else { asm.cqto() }
+            asm.unary(.idiv, w, r)
+        case .remS:
+            let normal = newLabel(), done = newLabel()
+            asm.alu(.cmp, w, r, imm32: -1)
+            jcc(.ne, normal)
+            asm.alu(.xor, .l, .rdx, .rdx)
+            jump(done)
+            bind(normal)
+            if size == .s32 { asm.cltd() } else { asm.cqto() }
+            asm.unary(.idiv, w, r)
+            bind(done)
+        }
+    }
+
+    public mutating func extend(_ kind: ExtendKind, dst: Reg, src: Reg) {
+        let d = dst.gpr, s = src.gpr
+        switch kind {
+        case .i32Extend8S: asm.movx(.movsbl, d, s)
+        case .i32Extend16S: asm.movx(.movswl, d, s)
+        case .i64Extend8S: asm.movx(.movsbq, d, s)
+        case .i64Extend16S: asm.movx(.movswq, d, s)
+        case .i64Extend32S, .i64ExtendI32S: asm.movx(.movslq, d, s)
+        case .i64ExtendI32U, .i32WrapI64: asm.mov(.l, d, s)
+        }
+    }
+
+    // MARK: comparisons
+
+    static func cc(_ k: IntCmpKind) -> CondCode {
+        switch k {
+        case .eq: return .e
+        case .ne: return .ne
+        case .ltS: return .l
+        case .ltU: return .b
+        case .gtS: return .g
+        case .gtU: return .a
+        case .leS: return .le
+        case .leU: return .be
+        case .geS: return .ge
+        case .geU: return .ae
+        }
+    }
+
+    mutating func intCompare(_ size: OperandSize, _ lhs: Reg, _ rhs: RegImm) {
+        let w: Width = size == .s32 ? .l : .q
+        switch rhs {
+        case .imm(0): asm.test(w, lhs.gpr, lhs.gpr)
+        case .imm(let i): asm.alu(.cmp, w, lhs.gpr, imm32: i)
+        case .reg(let r): asm.alu(.cmp, w, lhs.gpr, r.gpr)
+        }
+    }
+
+    /// `ucomis` with the operands ordered so that the wasm comparison is "above" /
+    /// "above or equal" (false on unordered); eq/ne need the parity flag as well.
+    mutating func floatCompare(_ k: FloatCmpKind, _ size: FloatSize, _ a: Reg, _ b: Reg) -> CondCode {
+        let p: Precision = size == .f32 ? .s : .d
+        switch k {
+        case .eq, .ne:
+            asm.ucomis(p, a.xmm, b.xmm)
+            return k == .eq ? .e : .ne
+        case .lt:
+            asm.ucomis(p, b.xmm, a.xmm)
+            return .a
+        case .gt:
+            asm.ucomis(p, a.xmm, b.xmm)
+            return .a
+        case .le:
+            asm.ucomis(p, b.xmm, a.xmm)
+            return .ae
+        case .ge:
+            asm.ucomis(p, a.xmm, b.xmm)
+            return .ae
+        }
+    }
+
+    public mutating func compareAndBranch(_ cmp: Comparison, lhs: Reg, rhs: RegImm, ifTrue: Bool, to label: Label) {
+        switch cmp {
+        case .int(let k, let size):
+            intCompare(size, lhs, rhs)
+            jcc(ifTrue ? Self.cc(k) : Self.cc(k).inverted, label)
+        case .float(let k, let size):
+            guard case .reg(let b) = rhs else { preconditionFailure("float compare with immediate") }
+            let cc = floatCompare(k, size, lhs, b)
+            // eq is true when ZF=1 and PF=0; ne when ZF=0 or PF=1.
+            let jumpOnParity: Bool? = k == .eq ? !ifTrue : k == .ne ? ifTrue : nil
+            switch jumpOnParity {
+            case true?:
+                jcc(.p, label)
+                jcc(ifTrue ? cc : cc.inverted, label)
+            case false?:
+                asm.jcc(.p, rel32: 6)  // skip the following 6-byte jcc
+                jcc(ifTrue ? cc : cc.inverted, label)
+            case nil:
+                jcc(ifTrue ? cc : cc.inverted, label)
+            }
+        }
+    }
+
+    public mutating func compareAndSet(_ cmp: Comparison, dst: Reg, lhs: Reg, rhs: RegImm) {
+        let d = dst.gpr
+        switch cmp {
+        case .int(let k, let size):
+            intCompare(size, lhs, rhs)
+            asm.setcc(Self.cc(k), d)
+            asm.movx(.movzbl, d, d)
+        case .float(let k, let size):
+            guard case .reg(let b) = rhs else { preconditionFailure("float compare with immediate") }
+            let cc = floatCompare(k, size, lhs, b)
+            asm.setcc(cc, d)
+            asm.movx(.movzbl, d, d)
+            if k == .eq || k == .ne {
+                asm.setcc(k == .eq ? .np : .p, .scratch2)
+                asm.movx(.movzbl, .scratch2, .scratch2)
+                asm.alu(k == .eq ? .and : .or, .l, d, .scratch2)
+            }
+        }
+    }
+
+    public mutating func compareAndSelect(_ cmp: Comparison, lhs: Reg, rhs: RegImm, dst: Reg, other: Reg, _ kind: ValueKind) {
+        if case .int(let k, let size) = cmp, kind.isIntegerClass {
+            intCompare(size, lhs, rhs)
+            asm.cmov(Self.cc(k).inverted, kind == .i32 ? .l : .q, dst.gpr, other.gpr)
+            return
+        }
+        let keep = newLabel()
+        compareAndBranch(cmp, lhs: lhs, rhs: rhs, ifTrue: true, to: keep)
+        move(dst, other, kind)
+        bind(keep)
+    }
+
+    // MARK: labels and traps
+
+    public mutating func newLabel() -> Label {
+        labelOffsets.append(-1)
+        return Label(id: Int32(labelOffsets.count - 1))
+    }
+
+    public mutating func bind(_ label: Label) { labelOffsets[Int(label.id)] = asm.offset }
+
+    public mutating func jump(_ label: Label) {
+        let at = asm.jmp(rel32: 0)
+        fixups.append((at, label.id))
+    }
+
+    mutating func jcc(_ cc: CondCode, _ label: Label) {
+        let at = asm.jcc(cc, rel32: 0)
+        fixups.append((at, label.id))
+    }
+
+    public mutating func branch(onZero: Bool, _ reg: Reg, _ size: OperandSize, to label: Label) {
+        asm.test(size == .s32 ? .l : .q, reg.gpr, reg.gpr)
+        jcc(onZero ? .e : .ne, label)
+    }
+
+    public mutating func trap(_ kind: TrapKind) {
+        trapSites.append(TrapSite(codeOffset: UInt32(asm.offset), kind: kind))
+        asm.ud2()
+    }
+
+    /// Jumps to the function's shared out-of-line `ud2` for `kind` when `cc` holds.
+    mutating func trapIf(_ cc: CondCode, _ kind: TrapKind) {
+        let k = Int(kind.rawValue)
+        if trapLabels[k] < 0 { trapLabels[k] = newLabel().id }
+        jcc(cc, Label(id: trapLabels[k]))
+    }
+
+    // MARK: calls
+
+    public mutating func callDirect(function: UInt32) {
+        let at = asm.call(rel32: 0)
+        callFixups.append((at, function))
+    }
+
+    public mutating func callImport(vmctxOffset: Int) {
+        asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(vmctxOffset + VMFunctionImport.code)))
+        asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(vmctxOffset + VMFunctionImport.vmctx)))
+        asm.call(.scratch)
+        asm.mov(.q, .vmctx, Mem(base: .rbp, disp: -8))
+    }
+
+    public mutating func callBuiltin(_ builtin: Builtin, arg0: Reg, result: Reg) {
+        asm.mov(.l, .rsi, arg0.gpr)
+        asm.mov(.q, .rdi, .vmctx)
+        asm.call(Mem(base: .vmctx, disp: Int32(VMContextLayout.builtin(builtin))))
+        asm.mov(.l, result.gpr, .rax)
+    }
+}

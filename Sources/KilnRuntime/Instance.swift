@@ -1,0 +1,333 @@
+// Instantiation: link imports, allocate the vmctx, set up memory (CoW image + segments),
+// evaluate globals, run the start function.
+#if canImport(Glibc)
+    import Glibc
+#endif
+import CKilnRuntime
+import KilnABI
+
+/// An instance of a ``Module`` in a ``Store``
+/// (https://webassembly.github.io/spec/core/exec/runtime.html#module-instances): its own
+/// vmctx, memory and globals, linked to its imports.
+public final class Instance {
+    public let module: Module
+    public let store: Store
+    /// The instance context generated code runs with (docs/abi.md).
+    let vmctx: UnsafeMutableRawPointer
+    let layout: VMContextLayout
+    /// Memory 0, defined or imported.
+    public let memory: Memory?
+    /// What each function import resolved to (kept alive by this instance).
+    let importedFunctions: [Function]
+    /// What each global import resolved to.
+    let importedGlobals: [Global]
+    /// `VMHostFunction` blocks of host-function imports, freed in deinit.
+    private let hostBlocks: [UnsafeMutableRawPointer]
+    /// `ref.func` results, created on first use (index -> VMFuncRef block).
+    private var funcRefs: [Int: UnsafeMutableRawPointer] = [:]
+
+    /// Instantiates `module` in `store`, linking its imports against `imports`, then runs
+    /// its start function.
+    public init(module: Module, store: Store, imports: Imports) throws(RuntimeError) {
+        guard module.engine === store.engine else {
+            throw RuntimeError.usage("the module and the store belong to different engines")
+        }
+        let m = module.metadata
+        // 1. Resolve imports (no side effects yet).
+        var functions: [Function] = []
+        var globals: [Global] = []
+        var importedMemory: Memory? = nil
+        for entry in m.imports {
+            guard let value = imports.lookup(module: entry.module, name: entry.name) else {
+                throw RuntimeError.link(message: "unknown import", module: entry.module, name: entry.name)
+            }
+            let incompatible = RuntimeError.link(
+                message: "incompatible import type", module: entry.module, name: entry.name)
+            switch (entry.kind, value) {
+            case (.function(let t), .function(let f)):
+                guard f.type == m.types[Int(t)] else { throw incompatible }
+                switch f.kind {
+                case .wasm(let exporter, _, _, _):
+                    guard exporter.store === store else {
+                        throw RuntimeError.usage(
+                            "import \(entry.module).\(entry.name): linking instances of different stores is not supported")
+                    }
+                case .host:
+                    guard m.hostCallStubs[Int(t)] != ArtifactMetadata.noCode else {
+                        throw RuntimeError.usage(
+                            "import \(entry.module).\(entry.name): the artifact has no host call stub for type \(t)")
+                    }
+                }
+                functions.append(f)
+            case (.memory(let want), .memory(let mem)):
+                let have = mem.limits
+                guard have.minimum >= want.minimum else { throw incompatible }
+                if let wantMax = want.maximum {
+                    guard let haveMax = have.maximum, haveMax <= wantMax else { throw incompatible }
+                }
+                importedMemory = mem
+            case (.global(let want), .global(let g)):
+                guard g.type == want else { throw incompatible }
+                globals.append(g)
+            default:
+                throw incompatible
+            }
+        }
+        // 2. Memory.
+        let memory: Memory?
+        if let limits = m.memory {
+            memory = try Memory(limits: limits)
+        } else {
+            memory = importedMemory
+        }
+        // 3. vmctx and host-function blocks: allocated last, freed by deinit from here on.
+        let layout = m.vmContextLayout
+        // SAFETY: `layout.size` bytes, 16-aligned, zeroed, owned by this instance.
+        let vmctx = UnsafeMutableRawPointer.allocate(byteCount: layout.size, alignment: 16)
+        vmctx.initializeMemory(as: UInt8.self, repeating: 0, count: layout.size)
+        var blocks: [UnsafeMutableRawPointer] = []
+        var functionImport = 0
+        for entry in m.imports {
+            guard case .function = entry.kind else { continue }
+            if case .host(let h) = functions[functionImport].kind {
+                blocks.append(h.makeBlock(importName: "\(entry.module).\(entry.name)"))
+            }
+            functionImport += 1
+        }
+        self.module = module
+        self.store = store
+        self.vmctx = vmctx
+        self.layout = layout
+        self.memory = memory
+        self.importedFunctions = functions
+        self.importedGlobals = globals
+        self.hostBlocks = blocks
+
+        // 4. Fill the vmctx.
+        if let memory {
+            vmctx.storeBytes(of: memory.base, toByteOffset: VMContextLayout.memoryBase, as: UnsafeMutableRawPointer.self)
+            vmctx.storeBytes(
+                of: memory.definition, toByteOffset: VMContextLayout.memoryDefinition, as: UnsafeMutableRawPointer.self)
+        }
+        vmctx.storeBytes(of: store.context, toByteOffset: VMContextLayout.storeContext, as: UnsafeMutableRawPointer.self)
+        vmctx.storeBytes(
+            of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: VMContextLayout.instanceHandle,
+            as: UnsafeMutableRawPointer.self)
+        vmctx.storeBytes(
+            of: unsafeBitCast(memoryGrowBuiltin, to: UnsafeRawPointer.self),
+            toByteOffset: VMContextLayout.builtin(.memoryGrow), as: UnsafeRawPointer.self)
+        var hostIndex = 0
+        var functionImportIndex = 0
+        for entry in m.imports {
+            guard case .function(let t) = entry.kind else { continue }
+            let slot = layout.importedFunction(functionImportIndex)
+            let code: UnsafeRawPointer
+            let context: UnsafeMutableRawPointer
+            switch functions[functionImportIndex].kind {
+            case .wasm(let exporter, _, _, let c):
+                code = c
+                context = exporter.vmctx
+            case .host:
+                code = module.codeAddress(m.hostCallStubs[Int(t)])
+                context = blocks[hostIndex]
+                hostIndex += 1
+            }
+            vmctx.storeBytes(of: code, toByteOffset: slot + VMFunctionImport.code, as: UnsafeRawPointer.self)
+            vmctx.storeBytes(of: context, toByteOffset: slot + VMFunctionImport.vmctx, as: UnsafeMutableRawPointer.self)
+            functionImportIndex += 1
+        }
+        for (i, g) in globals.enumerated() {
+            vmctx.storeBytes(of: g.cell, toByteOffset: layout.importedGlobalPointer(i), as: UnsafeMutableRawPointer.self)
+        }
+
+        // 5. Globals, in order (an initializer may read imported and earlier globals).
+        for (i, g) in m.globals.enumerated() {
+            let v = try evaluate(g.initializer, definedGlobalsReady: i)
+            vmctx.storeBytes(of: v, toByteOffset: layout.definedGlobal(i), as: UInt64.self)
+        }
+
+        // 6. Memory image (copy-on-write from the artifact), then the other data segments.
+        if let image = m.memoryImage, let memory, image.length > 0 {
+            let (end, overflow) = image.memoryOffset.addingReportingOverflow(image.length)
+            guard !overflow, end <= memory.byteCount else {
+                throw RuntimeError.trap(Trap(kind: .outOfBoundsMemoryAccess))
+            }
+            try mapImage(image, into: memory)
+        }
+        for segment in m.dataSegments where !segment.isInImage {
+            guard let offsetExpr = segment.offset else { continue }  // passive
+            let offset = try evaluate(offsetExpr, definedGlobalsReady: m.globals.count)
+            guard let memory else { throw RuntimeError.usage("corrupt artifact: a data segment without a memory") }
+            // A 32-bit memory: the offset is an i32, zero-extended.
+            let start = offset & 0xFFFF_FFFF
+            guard memory.checkRange(start, segment.bytes.count) else {
+                throw RuntimeError.trap(Trap(kind: .outOfBoundsMemoryAccess))
+            }
+            try memory.write(segment.bytes, at: start)
+        }
+
+        // 7. Start function.
+        if let start = m.startFunction {
+            _ = try function(index: Int(start)).call([])
+        }
+    }
+
+    deinit {
+        for (_, ref) in funcRefs { ref.deallocate() }
+        for b in hostBlocks { HostFunction.freeBlock(b) }
+        vmctx.deallocate()
+    }
+
+    /// The instance whose vmctx is `vmctx` (from the runtime-private handle at +24).
+    static func from(vmctx: UnsafeRawPointer) -> Instance {
+        // SAFETY: every vmctx Kiln hands to generated code stores its unretained owner at
+        // `instanceHandle`; the instance outlives any call running with its vmctx.
+        Unmanaged<Instance>.fromOpaque(
+            vmctx.load(fromByteOffset: VMContextLayout.instanceHandle, as: UnsafeRawPointer.self)
+        ).takeUnretainedValue()
+    }
+
+    private func mapImage(_ image: MemoryImageEntry, into memory: Memory) throws(RuntimeError) {
+        guard let section = module.memoryImageSection else { return }  // checked at load
+        if section.offset % UInt64(Posix.pageSize) == 0 {
+            do {
+                try memory.mapImage(
+                    module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length))
+                return
+            } catch {
+                throw RuntimeError.resource("cannot map the memory image: \(error)")
+            }
+        }
+        // Host pages larger than the artifact's alignment: copy instead.
+        let bytes: [UInt8]
+        do {
+            bytes = try Posix.pread(module.file, offset: section.offset, count: Int(image.length))
+        } catch {
+            throw RuntimeError.resource("cannot read the memory image: \(error)")
+        }
+        try memory.write(bytes, at: image.memoryOffset)
+    }
+
+    // MARK: - Constant expressions
+
+    /// Evaluates a constant expression; `definedGlobalsReady` defined globals may be read.
+    func evaluate(_ expr: ConstExpr, definedGlobalsReady: Int) throws(RuntimeError) -> UInt64 {
+        var stack: [UInt64] = []
+        func pop() throws(RuntimeError) -> UInt64 {
+            guard let v = stack.popLast() else { throw RuntimeError.usage("corrupt artifact: constant expression underflows") }
+            return v
+        }
+        for op in expr.ops {
+            switch op {
+            case .i32Const(let v): stack.append(UInt64(UInt32(bitPattern: v)))
+            case .i64Const(let v): stack.append(UInt64(bitPattern: v))
+            case .f32Const(let v): stack.append(UInt64(v))
+            case .f64Const(let v): stack.append(v)
+            case .refNull: stack.append(0)
+            case .refFunc(let index):
+                guard Int(index) < module.metadata.importedFunctionCount + module.metadata.functions.count else {
+                    throw RuntimeError.usage("corrupt artifact: ref.func \(index) out of range")
+                }
+                stack.append(UInt64(UInt(bitPattern: funcRef(index: Int(index)))))
+            case .globalGet(let index):
+                let i = Int(index)
+                if i < importedGlobals.count {
+                    stack.append(importedGlobals[i].cell.load(as: UInt64.self))
+                } else if i - importedGlobals.count < definedGlobalsReady {
+                    stack.append(vmctx.load(fromByteOffset: layout.definedGlobal(i - importedGlobals.count), as: UInt64.self))
+                } else {
+                    throw RuntimeError.usage("corrupt artifact: global.get \(index) in a constant expression")
+                }
+            case .i32Add, .i32Sub, .i32Mul:
+                let b = UInt32(truncatingIfNeeded: try pop())
+                let a = UInt32(truncatingIfNeeded: try pop())
+                let r: UInt32 = op == .i32Add ? a &+ b : op == .i32Sub ? a &- b : a &* b
+                stack.append(UInt64(r))
+            case .i64Add, .i64Sub, .i64Mul:
+                let b = try pop()
+                let a = try pop()
+                stack.append(op == .i64Add ? a &+ b : op == .i64Sub ? a &- b : a &* b)
+            }
+        }
+        guard stack.count == 1 else { throw RuntimeError.usage("corrupt artifact: constant expression leaves \(stack.count) values") }
+        return stack[0]
+    }
+
+    /// The funcref of function `index`, created on first use. Provisional layout
+    /// `{code, typeIndex, vmctx}` until the table work defines `VMFuncRef` in KilnABI.
+    func funcRef(index: Int) -> UnsafeMutableRawPointer {
+        if let r = funcRefs[index] { return r }
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
+        let (code, context): (UnsafeRawPointer, UnsafeMutableRawPointer)
+        if index < importedFunctions.count {
+            let slot = layout.importedFunction(index)
+            code = vmctx.load(fromByteOffset: slot + VMFunctionImport.code, as: UnsafeRawPointer.self)
+            context = vmctx.load(fromByteOffset: slot + VMFunctionImport.vmctx, as: UnsafeMutableRawPointer.self)
+        } else {
+            let f = module.metadata.functions[index - importedFunctions.count]
+            code = module.codeAddress(f.codeOffset)
+            context = vmctx
+        }
+        block.storeBytes(of: code, toByteOffset: 0, as: UnsafeRawPointer.self)
+        block.storeBytes(of: UInt64(module.functionTypeIndex(index)), toByteOffset: 8, as: UInt64.self)
+        block.storeBytes(of: context, toByteOffset: 16, as: UnsafeMutableRawPointer.self)
+        funcRefs[index] = block
+        return block
+    }
+
+    // MARK: - Exports
+
+    /// Function `index` (imports first) as a callable ``Function``.
+    func function(index: Int) -> Function {
+        if index < importedFunctions.count { return importedFunctions[index] }
+        return Function(instance: self, index: index)
+    }
+
+    private func extern(_ e: ExportEntry) -> Extern {
+        let i = Int(e.index)
+        switch e.kind {
+        case .function:
+            return .function(function(index: i))
+        case .memory:
+            return .memory(memory!)
+        case .global:
+            if i < importedGlobals.count { return .global(importedGlobals[i]) }
+            let d = i - importedGlobals.count
+            return .global(
+                Global(type: module.metadata.globals[d].type, cell: vmctx + layout.definedGlobal(d), owner: self))
+        case .table:
+            fatalError("unreachable: table exports are rejected at load")
+        }
+    }
+
+    /// The export called `name`, if any.
+    public func export(named name: String) -> Extern? {
+        for e in module.metadata.exports where e.name == name { return extern(e) }
+        return nil
+    }
+
+    /// Every export, in module order.
+    public var exports: [(name: String, value: Extern)] {
+        module.metadata.exports.map { ($0.name, extern($0)) }
+    }
+
+    /// The exported function called `name`, if any.
+    public func function(named name: String) -> Function? {
+        if case .function(let f)? = export(named: name) { return f }
+        return nil
+    }
+
+    /// Calls the exported function `name` with `args`.
+    public func call(_ name: String, _ args: [Value] = []) throws(RuntimeError) -> [Value] {
+        guard let f = function(named: name) else { throw RuntimeError.usage("no exported function named \"\(name)\"") }
+        return try f.call(args)
+    }
+}
+
+/// `int64_t memory_grow(void *vmctx, uint64_t deltaPages)`, the `memoryGrow` builtin.
+private let memoryGrowBuiltin: @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Int64 = { vmctx, delta in
+    guard let vmctx, let memory = Instance.from(vmctx: vmctx).memory, let old = memory.grow(by: delta) else {
+        return -1
+    }
+    return Int64(old)
+}

@@ -1,0 +1,81 @@
+import KilnABI
+import KilnRuntime
+
+/// The host side of a script run: one engine and store, the standard `spectest` module,
+/// and the instances the script registered under a name, used to resolve imports.
+final class HostEnvironment {
+    let engine = Engine()
+    let store: Store
+    private var registered: [String: Instance] = [:]
+    /// Names registered from modules that were skipped or failed: importing from them
+    /// cannot succeed.
+    private var missing: Set<String> = []
+    private let spectest: [String: Extern]
+
+    init() {
+        store = Store(engine: engine)
+        spectest = SpectestModule.exports(store: store)
+    }
+
+    func register(_ instance: Instance, as name: String) {
+        registered[name] = instance
+        missing.remove(name)
+    }
+
+    func registerMissing(_ name: String) {
+        registered[name] = nil
+        missing.insert(name)
+    }
+
+    /// Instantiates `module`, resolving each import from `spectest` or a registered
+    /// instance. Unresolved imports are left out, so the runtime reports them.
+    func instantiate(_ module: Module) throws(RuntimeError) -> Instance {
+        var imports = Imports()
+        for i in module.imports {
+            let extern: Extern?
+            if i.module == "spectest" {
+                extern = spectest[i.name]
+            } else {
+                extern = registered[i.module]?.export(named: i.name)
+            }
+            if let extern { imports.define(module: i.module, name: i.name, extern) }
+        }
+        return try Instance(module: module, store: store, imports: imports)
+    }
+
+    func globalValue(_ instance: Instance, _ name: String) throws(RuntimeError) -> Value {
+        guard case .global(let g)? = instance.export(named: name) else {
+            throw .usage("no exported global named \"\(name)\"")
+        }
+        return g.value
+    }
+}
+
+/// The `spectest` module every spec script may import from: print functions that do
+/// nothing, the globals of value 666, and a memory of 1 to 2 pages.
+enum SpectestModule {
+    static func exports(store: Store) -> [String: Extern] {
+        var e: [String: Extern] = [:]
+        func printer(_ params: [ValueKind]) -> Extern {
+            .function(Function(HostFunction(name: "spectest.print", parameters: params, results: []) { _, _ in [] }))
+        }
+        e["print"] = printer([])
+        e["print_i32"] = printer([.i32])
+        e["print_i64"] = printer([.i64])
+        e["print_f32"] = printer([.f32])
+        e["print_f64"] = printer([.f64])
+        e["print_i32_f32"] = printer([.i32, .f32])
+        e["print_f64_f64"] = printer([.f64, .f64])
+        e["global_i32"] = global(.i32, .i32(666))
+        e["global_i64"] = global(.i64, .i64(666))
+        e["global_f32"] = global(.f32, .f32(Float(666.6).bitPattern))
+        e["global_f64"] = global(.f64, .f64(Double(666.6).bitPattern))
+        func global(_ kind: ValueKind, _ value: Value) -> Extern? {
+            (try? Global(type: GlobalTypeEntry(kind: kind, isMutable: false), value: value)).map { .global($0) }
+        }
+        if let memory = try? Memory(minimumPages: 1, maximumPages: 2) {
+            e["memory"] = .memory(memory)
+        }
+        return e
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import KilnABI
+import Testing
+
+@testable import KilnRuntime
+
+let engine = Engine()
+
+func loadError(_ bytes: [UInt8]) -> LoadError? {
+    do {
+        _ = try Module(bytes: bytes, engine: engine)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite struct LoaderTests {
+    @Test func loadsTheHandAssembledArtifact() throws {
+        let module = try Module(bytes: HandAssembled.standard, engine: engine)
+        #expect(module.imports.map(\.name) == ["double"])
+        #expect(module.exports.count == 12)
+        #expect(module.exports[0] == ExportDescription(name: "answer", type: .function(HandAssembled.types[0])))
+        let names = module.sections.map(\.name)
+        #expect(names.contains(".text") && names.contains(".kiln.meta") && names.contains(".kiln.memimg"))
+        let text = try #require(module.sections.first { $0.name == ".text" })
+        #expect(text.isExecutable && !text.isWritable && text.offset % 4096 == 0)
+    }
+
+    @Test func loadsFromAFile() throws {
+        let path = try HandAssembled.write(HandAssembled.standard)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let module = try Module(contentsOf: path, engine: engine)
+        #expect(module.metadata.functions.count == 9)
+    }
+
+    @Test func missingFileIsAnIOError() {
+        #expect(throws: LoadError.self) { try Module(contentsOf: "/nonexistent/kiln.so", engine: engine) }
+        do {
+            _ = try Module(contentsOf: "/nonexistent/kiln.so", engine: engine)
+        } catch {
+            #expect(error.kind == .io)
+            #expect(error.message.contains("/nonexistent/kiln.so"))
+        }
+    }
+
+    @Test func rejectsNotELF() throws {
+        let e = try #require(loadError(Array("just some text, no ELF here".utf8)))
+        #expect(e.kind == .notELF)
+        #expect(e.message.contains("magic header not detected"))
+    }
+
+    @Test func rejectsEveryTruncation() throws {
+        let good = HandAssembled.standard
+        for n in 0..<good.count {
+            guard let e = loadError(Array(good[0..<n])) else {
+                Issue.record("prefix of \(n) bytes loaded")
+                continue
+            }
+            if e.kind != .truncated {
+                Issue.record("prefix of \(n) bytes: \(e.kind) \(e.message)")
+            }
+        }
+        let e = try #require(loadError(Array(good[0..<100])))
+        #expect(e.message.contains("extends past the end of the file"))
+    }
+
+    @Test func rejectsWrongMachine() throws {
+        var bytes = HandAssembled.standard
+        bytes[18] = 183  // e_machine = EM_AARCH64
+        bytes[19] = 0
+        let e = try #require(loadError(bytes))
+        #expect(e.kind == .wrongISA)
+        #expect(e.message.contains("aarch64") && e.message.contains("x86_64"))
+    }
+
+    @Test func rejectsWrongMetadataTarget() throws {
+        var m = HandAssembled.metadata()
+        m.target = .aarch64
+        let e = try #require(loadError(try HandAssembled.build(m)))
+        #expect(e.kind == .wrongISA)
+        #expect(e.message.contains("metadata targets aarch64"))
+    }
+
+    @Test func rejectsWrongABIVersion() throws {
+        var bytes = HandAssembled.standard
+        let at = try #require(bytes.firstIndex(of: ArtifactMetadata.magic)) + 8
+        bytes[at] = 99
+        let e = try #require(loadError(bytes))
+        #expect(e.kind == .abiVersion)
+        #expect(e.message.contains("ABI version 99"))
+    }
+
+    @Test func rejectsCorruptMetadata() throws {
+        var bytes = HandAssembled.standard
+        let at = try #require(bytes.firstIndex(of: ArtifactMetadata.magic))
+        // The type count (after magic, version, target) becomes huge.
+        bytes[at + 16] = 0xFF
+        bytes[at + 17] = 0xFF
+        bytes[at + 18] = 0xFF
+        let e = try #require(loadError(bytes))
+        #expect(e.kind == .corrupt)
+        #expect(e.message.contains("metadata") && e.message.contains("exceeds"))
+        // A bad magic.
+        var bytes2 = HandAssembled.standard
+        bytes2[at] = UInt8(ascii: "X")
+        let e2 = try #require(loadError(bytes2))
+        #expect(e2.kind == .corrupt && e2.message.contains("KILNMETA"))
+    }
+
+    @Test func rejectsCodeOutsideText() throws {
+        var m = HandAssembled.metadata()
+        m.functions[0].codeOffset = 0x10_0000
+        let e = try #require(loadError(try HandAssembled.build(m)))
+        #expect(e.kind == .corrupt)
+        #expect(e.message.contains("function 0") && e.message.contains("outside .text"))
+    }
+
+    @Test func rejectsUnsortedTrapTable() throws {
+        var m = HandAssembled.metadata()
+        m.trapSites.reverse()
+        let e = try #require(loadError(try HandAssembled.build(m)))
+        #expect(e.kind == .corrupt && e.message.contains("sorted"))
+    }
+
+    @Test func rejectsImageLargerThanItsSection() throws {
+        var m = HandAssembled.metadata()
+        m.memoryImage = MemoryImageEntry(memoryOffset: 0, length: 8192)
+        let e = try #require(loadError(try HandAssembled.build(m)))
+        #expect(e.kind == .corrupt && e.message.contains("memory image"))
+    }
+
+    @Test func rejectsSectionHeadersPastTheEnd() throws {
+        var bytes = HandAssembled.standard
+        bytes[40 + 5] = 0x7F  // e_shoff far beyond the file
+        let e = try #require(loadError(bytes))
+        #expect(e.kind == .truncated)
+        #expect(e.message.contains("section header table"))
+    }
+
+    @Test func rejectsNonSharedObject() throws {
+        var bytes = HandAssembled.standard
+        bytes[16] = 2  // ET_EXEC
+        let e = try #require(loadError(bytes))
+        #expect(e.kind == .corrupt && e.message.contains("ET_DYN"))
+    }
+
+    @Test func unloadingUnregistersCode() throws {
+        let before = kilnRegisteredCodeCount()
+        do {
+            let module = try Module(bytes: HandAssembled.standard, engine: engine)
+            #expect(kilnRegisteredCodeCount() >= before + 1)
+            _ = module
+        }
+        // Other tests run concurrently; just make sure loads and unloads balance out.
+        for _ in 0..<200 { _ = try Module(bytes: HandAssembled.standard, engine: engine) }
+        #expect(kilnRegisteredCodeCount() < 4000)
+    }
+}
