@@ -68,8 +68,12 @@ def sh(cmd, **kw):
 
 
 def first_line(text):
+    """The last line of a tool's output (where its error is), paths shortened to names."""
     text = (text or "").strip()
-    return text.splitlines()[-1][:200] if text else "no output"
+    if not text:
+        return "no output"
+    line = text.splitlines()[-1].replace(OUT + "/", "").replace(ROOT + "/", "")
+    return line[:200]
 
 
 def toolchain_dir():
@@ -184,6 +188,26 @@ class Builder:
              *[os.path.join(rt, f) for f in ("wasm-rt-impl.c", "wasm-rt-mem-impl.c")], "-lm"),
         ])
         return dst, err
+
+
+def build_kiln_instances(kiln_path):
+    """Builds bench/kiln_instances.swift against the runtime objects of kiln's build
+    directory; returns (path, error)."""
+    build = os.path.dirname(kiln_path or "")
+    objects = []
+    for target in ("KilnRuntime", "KilnABI", "CKilnRuntime"):
+        objects += glob.glob(os.path.join(build, target + ".build", "*.o"))
+    modulemap = os.path.join(build, "CKilnRuntime.build", "module.modulemap")
+    if not objects or not os.path.exists(modulemap):
+        return None, f"no KilnRuntime objects in {build}"
+    dst = os.path.join(OUT, "kiln-instances")
+    rc, out, err, _ = sh(["swiftc", "-O", os.path.join(ROOT, "bench", "kiln_instances.swift"),
+                          "-I", os.path.join(build, "Modules"), "-Xcc", "-fmodule-map-file=" + modulemap,
+                          "-Xcc", "-I" + os.path.join(ROOT, "Sources", "CKilnRuntime", "include"),
+                          *objects, "-o", dst])
+    if rc != 0:
+        return None, "building bench/kiln_instances.swift failed: " + first_line(err or out)
+    return dst, None
 
 
 # ---------------------------------------------------------------- engines
@@ -353,7 +377,7 @@ def main():
                 if err:
                     break
                 times.append(secs)
-            entry["kiln"] = {"missing": err} if err else {"median_s": median(times),
+            entry["kiln"] = {"missing": "kiln compile: " + err} if err else {"median_s": median(times),
                                                           "bytes_per_s": size / median(times)}
         if wt_missing:
             entry["wasmtime"] = {"missing": wt_missing}
@@ -369,6 +393,7 @@ def main():
         results["compile"][label] = entry
 
     # Instantiation time and resident memory per instance.
+    instances_tool, instances_err = (None, kiln.problem) if kiln.problem else build_kiln_instances(kiln.path)
     for name in [n for n in ("sieve", "fib") if n in names]:
         wasm = os.path.join(OUT, name + ".wasm")
         entry = {}
@@ -382,11 +407,20 @@ def main():
                 r = json.loads(out)
                 entry["wasmtime"] = {"instantiate_us": median(r["times_us"]), "rss_per_instance": r["rss_per_instance"]}
         k = results["workloads"][name]["engines"].get("kiln", {})
-        if "instantiate_us" in k:
-            entry["kiln"] = {"instantiate_us": k["instantiate_us"],
-                             "rss_pending": "no multi-instance host yet (kiln run makes one instance)"}
+        so = os.path.join(OUT, name + ".kiln.so")
+        if "missing" in k or not os.path.exists(so):
+            entry["kiln"] = {"missing": k.get("missing") or "no Kiln artifact"}
         else:
-            entry["kiln"] = {"missing": k.get("missing") or k.get("note") or "no --timings figure"}
+            entry["kiln"] = {"first_instantiate_us": k.get("instantiate_us")}
+            if instances_err:
+                entry["kiln"]["rss_pending"] = instances_err
+            else:
+                rc, out, err, _ = sh([instances_tool, so, "200"])
+                if rc != 0:
+                    entry["kiln"]["rss_pending"] = "kiln-instances failed: " + first_line(err or out)
+                else:
+                    r = json.loads(out)
+                    entry["kiln"].update(instantiate_us=median(r["times_us"]), rss_per_instance=r["rss_per_instance"])
         results["instantiate"][name] = entry
 
     results["meta"] = {
@@ -475,12 +509,6 @@ def markdown(results, chart_err):
     if any("note" in r for row in results["workloads"].values() for r in row["engines"].values()):
         out.append("\\* whole-process time of `kiln run` (load + instantiate + call): `--timings` was not available.")
         out.append("")
-    if missing_notes:
-        out.append("Missing cells:")
-        out.append("")
-        for i, why in enumerate(missing_notes, 1):
-            out.append(f"{i}. {why}")
-        out.append("")
     out.append("### Compile throughput (wasm bytes per second, higher is better)")
     out.append("")
     out.append("| module | wasm bytes | Kiln | Wasmtime (1 thread) | Wasmtime (parallel) | Kiln / Wasmtime (1 thread) |")
@@ -490,7 +518,11 @@ def markdown(results, chart_err):
             r = entry.get(key)
             if not r:
                 return "missing: " + entry.get("wasmtime", {}).get("missing", "?") if key.startswith("wasmtime") else "?"
-            return "missing: " + r["missing"] if "missing" in r else f"{fmt_rate(r['bytes_per_s'])} ({r['median_s'] * 1e3:.1f} ms)"
+            if "missing" in r:
+                if r["missing"] not in missing_notes:
+                    missing_notes.append(r["missing"])
+                return f"missing [{missing_notes.index(r['missing']) + 1}]"
+            return f"{fmt_rate(r['bytes_per_s'])} ({r['median_s'] * 1e3:.1f} ms)"
         k, w = entry.get("kiln", {}), entry.get("wasmtime-serial", {})
         ratio = f"{k['bytes_per_s'] / w['bytes_per_s']:.1f}x" if "bytes_per_s" in k and "bytes_per_s" in w else "-"
         out.append(f"| {label} | {entry['bytes']} | {cell('kiln')} | {cell('wasmtime-serial')} | {cell('wasmtime-parallel')} | {ratio} |")
@@ -499,20 +531,36 @@ def markdown(results, chart_err):
                "ELF write, no process start-up) where it reports one, else the wall time of the whole `kiln compile` process (start-up, decode, compile, ELF write); "
                "Wasmtime's is `Module(engine, bytes)` in-process.")
     out.append("")
-    out.append("### Instantiation (one fresh instance; Wasmtime: new Store + Instance, its defaults)")
+    out.append("### Instantiation (a fresh instance of a loaded module; median over 200 kept alive)")
     out.append("")
-    out.append("| module | Kiln instantiate | Kiln RSS / instance | Wasmtime instantiate | Wasmtime RSS / instance |")
-    out.append("|---|---|---|---|---|")
+    out.append("| module | Kiln instantiate | Kiln RSS / instance | Kiln first instance (`kiln run --timings`) "
+               "| Wasmtime instantiate | Wasmtime RSS / instance |")
+    out.append("|---|---|---|---|---|---|")
     for name, entry in results["instantiate"].items():
         k, w = entry.get("kiln", {}), entry.get("wasmtime", {})
-        kc = f"{k['instantiate_us']:.1f} us" if "instantiate_us" in k else "missing: " + k.get("missing", "?")
-        kr = "pending: " + k["rss_pending"] if "rss_pending" in k else "missing"
+        if "missing" in k:
+            kc = kr = kf = "missing: " + k["missing"]
+        else:
+            kc = f"{k['instantiate_us']:.1f} us" if "instantiate_us" in k else "pending"
+            kr = (f"{k['rss_per_instance'] / 1024:.1f} KiB" if "rss_per_instance" in k
+                  else "pending: " + k.get("rss_pending", "?"))
+            kf = f"{k['first_instantiate_us']:.1f} us" if k.get("first_instantiate_us") else "no --timings"
         wc = f"{w['instantiate_us']:.1f} us" if "instantiate_us" in w else "missing: " + w.get("missing", "?")
         wr = f"{w['rss_per_instance'] / 1024:.1f} KiB" if "rss_per_instance" in w else "missing"
-        out.append(f"| {name} | {kc} | {kr} | {wc} | {wr} |")
+        out.append(f"| {name} | {kc} | {kr} | {kf} | {wc} | {wr} |")
     out.append("")
-    out.append("Wasmtime's RSS per instance: growth of the process's resident set over 200 live instances, divided by 200.")
+    out.append("Both: the module loaded once, then 200 instances, each in its own store, all kept alive; "
+               "RSS per instance is the growth of the process's resident set over them divided by 200 "
+               "(Kiln: `bench/kiln_instances.swift`, a host of the runtime alone; Wasmtime: "
+               "`bench/wasmtime_runner.py`, its defaults). The first-instance column is one cold "
+               "instantiation in a fresh `kiln run` process.")
     out.append("")
+    if missing_notes:
+        out.append("Missing cells (all tables):")
+        out.append("")
+        for i, why in enumerate(missing_notes, 1):
+            out.append(f"{i}. {why}")
+        out.append("")
     out.append("Chart: `.build/bench/ratio.png`" + (f" (not drawn: {chart_err})" if chart_err else "") +
                "; raw figures: `.build/bench/results.json`.")
     return "\n".join(out)
