@@ -22,7 +22,7 @@ enum ArtifactLayout {
         }
         for (i, f) in metadata.functions.enumerated() {
             let index = UInt32(module.importedFunctionCount + i)
-            let name = f.name.isEmpty ? "\(SymbolName.anonymousFunctionPrefix)\(index)" : f.name
+            let name = f.name.isEmpty ? "\(SymbolName.anonymousFunctionPrefix)\(index)" : symbolName(f.name)
             symbols.append(
                 ELFSymbol(name: name, section: 0, offset: UInt64(f.codeOffset), size: UInt64(f.codeSize), kind: .function, isExported: false))
             for exportName in exportedFunctions[index] ?? [] where !exportName.utf8.contains(0) {
@@ -43,5 +43,19 @@ enum ArtifactLayout {
         return ELFImage(
             machine: UInt16(options.target.rawValue), soname: options.soname, text: code.text,
             readOnlySections: sections, symbols: symbols)
+    }
+
+    /// ELF string tables cannot hold NUL; a wasm name can. Such names are written with
+    /// the NUL escaped as `\0` (the metadata keeps the exact name).
+    static func symbolName(_ name: String) -> String {
+        name.utf8.contains(0) ? name.replacingNUL() : name
+    }
+}
+
+extension String {
+    fileprivate func replacingNUL() -> String {
+        var out = ""
+        for c in unicodeScalars { if c == "\0" { out += "\\0" } else { out.unicodeScalars.append(c) } }
+        return out
     }
 }

@@ -2,91 +2,127 @@ import WAT
 import WasmParser
 import WasmTypes
 
-/// Decodes a binary module into a ``WasmModule`` (structure only: bodies are kept as
-/// `Code` and checked by the validator).
+/// Decodes and validates a binary module: the frontend's one entry point. Malformed input
+/// throws a `.malformed` error, a module that decodes but breaks a validation rule an
+/// `.invalid` one, both worded like the spec tests and carrying the byte offset.
+/// <https://webassembly.github.io/spec/core/binary/modules.html>
 public func decodeModule(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
+    var module = try decodeStructure(bytes)
+    try validate(&module)
+    return module
+}
+
+/// Decodes the sections into a ``WasmModule`` without validating (bodies stay `Code`).
+func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
     var parser = Parser(bytes: bytes, features: .all)
     var module = WasmModule()
-    var definedFunctionTypes: [UInt32] = []
-    do {
-        while let payload = try parser.parseNext() {
-            switch payload {
-            case .header: break
-            case .customSection(let section):
-                if section.name == "name" {
-                    // A malformed name section is ignored, as the spec allows for custom sections.
-                    var names = NameSectionParser(stream: StaticByteStreamSource(bytes: section.bytes))
-                    if let parsed = try? names.parseAll() {
-                        for case .functions(let map) in parsed { module.functionNames = map }
-                    }
-                }
-            case .typeSection(let groups):
-                for group in groups {
-                    for sub in group.types {
-                        guard case .function(let type) = sub.body else {
-                            module.usedFeatures.insert(.gc)
-                            module.types.append(FunctionType(parameters: [], results: []))
-                            continue
-                        }
-                        module.types.append(type)
-                    }
-                    if group.types.count > 1 { module.usedFeatures.insert(.gc) }
-                }
-            case .importSection(let imports):
-                module.imports = imports
-                for i in imports {
-                    switch i.descriptor {
-                    case .function(let t):
-                        module.functionTypeIndices.append(t)
-                        module.importedFunctionCount += 1
-                    case .table(let t):
-                        module.tables.append(t)
-                        module.importedTableCount += 1
-                    case .memory(let m):
-                        module.memories.append(m)
-                        module.importedMemoryCount += 1
-                    case .global(let g):
-                        module.globals.append(g)
-                        module.importedGlobalCount += 1
-                    case .tag:
-                        module.usedFeatures.insert(.exceptionHandling)
-                    }
-                }
-            case .functionSection(let types):
-                definedFunctionTypes = types
-                module.functionTypeIndices.append(contentsOf: types)
-            case .tableSection(let tables):
-                module.tables.append(contentsOf: tables.map(\.type))
-            case .memorySection(let memories):
-                module.memories.append(contentsOf: memories.map(\.type))
-            case .globalSection(let globals):
-                for g in globals {
-                    module.globals.append(g.type)
-                    module.globalInitializers.append(g.initializer)
-                }
-            case .tagSection:
-                module.usedFeatures.insert(.exceptionHandling)
-            case .exportSection(let exports):
-                module.exports = exports
-            case .startSection(let index):
-                module.start = index
-            case .elementSection(let elements):
-                module.elements = elements
-            case .codeSection(let bodies):
-                module.bodies = bodies
-            case .dataSection(let data):
-                module.data = data
-            case .dataCount(let count):
-                module.dataCount = count
-            }
+    var definedFunctionTypes: [UInt32]?
+    var sawDataSection = false
+    while true {
+        let sectionStart = parser.offset
+        let next: ParsingPayload?
+        do {
+            next = try parser.parseNext()
+        } catch {
+            throw ParserErrorMapping.sectionError(error, bytes: bytes, sectionStart: sectionStart, position: parser.offset)
         }
-    } catch {
-        throw ModuleError.malformed(String(describing: error))
+        guard let payload = next else { break }
+        if sectionStart > 0, let id = SectionID(rawValue: bytes[sectionStart]) {
+            module.sectionOffsets[id] = sectionStart
+        }
+        switch payload {
+        case .header: break
+        case .customSection(let section):
+            if section.name == "name" { module.functionNames = readFunctionNames(section.bytes) }
+        case .typeSection(let groups):
+            for group in groups {
+                if group.types.count > 1 { module.usedFeatures.insert(.gc) }
+                for sub in group.types {
+                    if !sub.isFinal || !sub.supertypes.isEmpty { module.usedFeatures.insert(.gc) }
+                    guard case .function(let type) = sub.body else {
+                        module.usedFeatures.insert(.gc)
+                        module.nonFunctionTypes.insert(UInt32(module.types.count))
+                        module.types.append(FunctionType(parameters: [], results: []))
+                        continue
+                    }
+                    module.types.append(type)
+                }
+            }
+        case .importSection(let imports):
+            module.imports = imports
+            for i in imports {
+                switch i.descriptor {
+                case .function(let t):
+                    module.functionTypeIndices.append(t)
+                    module.importedFunctionCount += 1
+                case .table(let t):
+                    module.tables.append(t)
+                    module.importedTableCount += 1
+                case .memory(let m):
+                    module.memories.append(m)
+                    module.importedMemoryCount += 1
+                case .global(let g):
+                    module.globals.append(g)
+                    module.importedGlobalCount += 1
+                case .tag(let t):
+                    module.tags.append(t)
+                }
+            }
+        case .functionSection(let types):
+            definedFunctionTypes = types
+            module.functionTypeIndices.append(contentsOf: types)
+        case .tableSection(let tables):
+            module.tables.append(contentsOf: tables.map(\.type))
+            module.tableInitializers = tables.map(\.initializer)
+        case .memorySection(let memories):
+            module.memories.append(contentsOf: memories.map(\.type))
+        case .globalSection(let globals):
+            for g in globals {
+                module.globals.append(g.type)
+                module.globalInitializers.append(g.initializer)
+            }
+        case .tagSection(let tags):
+            module.tags.append(contentsOf: tags.map(\.type))
+        case .exportSection(let exports):
+            module.exports = exports
+        case .startSection(let index):
+            module.start = index
+        case .elementSection(let elements):
+            module.elements = elements
+        case .codeSection(let bodies):
+            module.bodies = bodies
+            module.codeSectionIsLast = parser.offset >= bytes.count
+        case .dataSection(let data):
+            sawDataSection = true
+            module.data = data
+        case .dataCount(let count):
+            module.dataCount = count
+        }
     }
-    guard definedFunctionTypes.count == module.bodies.count else {
-        throw ModuleError.malformed("function and code section have inconsistent lengths")
+    if (definedFunctionTypes?.count ?? 0) != module.bodies.count {
+        throw ModuleError.malformed(
+            "function and code section have inconsistent lengths",
+            detail: "\(definedFunctionTypes?.count ?? 0) functions, \(module.bodies.count) bodies",
+            offset: module.sectionOffsets[.code] ?? module.sectionOffsets[.function])
     }
+    if let count = module.dataCount, Int(count) != module.data.count, sawDataSection || count != 0 {
+        throw ModuleError.malformed(
+            "data count and data section have inconsistent lengths",
+            detail: "data count \(count), \(module.data.count) segments",
+            offset: module.sectionOffsets[.data] ?? module.sectionOffsets[.dataCount])
+    }
+    if !module.tags.isEmpty { module.usedFeatures.insert(.exceptionHandling) }
     return module
+}
+
+/// Function names from a name section. A malformed name section is ignored (custom
+/// sections never make a module malformed), and so is a malformed subsection.
+func readFunctionNames(_ bytes: ArraySlice<UInt8>) -> [UInt32: String] {
+    var names = NameSectionParser(stream: StaticByteStreamSource(bytes: bytes))
+    guard let parsed = try? names.parseAll() else { return [:] }
+    var result: [UInt32: String] = [:]
+    for case .functions(let map) in parsed { result = map }
+    return result
 }
 
 /// Turns WebAssembly text into the binary format (all features enabled).

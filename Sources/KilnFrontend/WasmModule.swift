@@ -7,8 +7,11 @@ import WasmTypes
 /// <https://webassembly.github.io/spec/core/syntax/modules.html>
 public struct WasmModule: Sendable {
     /// Function types by type index (rec groups flattened; only function types are
-    /// supported).
+    /// supported: a struct or array type (GC) stands here as `[] -> []` and its index is
+    /// in `nonFunctionTypes`).
     public var types: [FunctionType] = []
+    /// Type indices defined as struct or array types (GC), which Kiln does not support.
+    public var nonFunctionTypes: Set<UInt32> = []
     public var imports: [Import] = []
     /// Type index of every function (imported first, then defined).
     public var functionTypeIndices: [UInt32] = []
@@ -24,6 +27,11 @@ public struct WasmModule: Sendable {
     public var importedGlobalCount = 0
     /// Initializers of the defined globals.
     public var globalInitializers: [ConstExpression] = []
+    /// Initializers of the defined tables (typed function references); `nil` where the
+    /// table starts out filled with null.
+    public var tableInitializers: [ConstExpression?] = []
+    /// Type index of every tag (exception handling; imported first).
+    public var tags: [UInt32] = []
     public var exports: [Export] = []
     public var start: UInt32?
     public var elements: [ElementSegment] = []
@@ -36,6 +44,16 @@ public struct WasmModule: Sendable {
     /// Features beyond the MVP core that this module uses (detected while decoding and
     /// validating), so a runner can say which feature a skipped module needs.
     public var usedFeatures: Set<WasmFeature> = []
+    /// Features whose constructs the validator did not check (bodies or constant
+    /// expressions it stopped at): a module with any is only known to be well formed
+    /// and valid elsewhere, and no code generator should accept it yet.
+    public var unvalidatedFeatures: Set<WasmFeature> = []
+
+    /// Whether the code section is the last thing in the binary (it decides how a
+    /// missing final `end` is worded, as the spec's decoder reads past the body).
+    var codeSectionIsLast = true
+    /// Where each section starts in the binary, for errors found after decoding.
+    var sectionOffsets: [SectionID: Int] = [:]
 
     public init() {}
 
@@ -63,4 +81,10 @@ public enum WasmFeature: String, Sendable, Hashable, CaseIterable, Comparable {
     case extendedConst = "extended constant expressions"
 
     public static func < (a: WasmFeature, b: WasmFeature) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Binary section ids. <https://webassembly.github.io/spec/core/binary/modules.html#sections>
+enum SectionID: UInt8 {
+    case custom = 0, type, `import`, function, table, memory, global, export, start, element, code, data, dataCount
+    case tag = 13
 }

@@ -265,7 +265,7 @@ struct ScriptSession {
             } catch {
                 return .trapped(error)
             }
-        case .wat(var wat):
+        case .wat(let wat):
             let bytes: [UInt8]
             do {
                 bytes = try wat.encode()
@@ -332,8 +332,17 @@ struct ScriptSession {
         do {
             bytes = try binary(of: m)
         } catch {
-            // Text that does not even assemble is malformed.
-            if expected == .malformed { pass() } else { fail(line: line, "assert_invalid: text does not assemble: \(error)") }
+            // A quoted module that does not assemble is malformed. A text module that
+            // parsed but does not encode failed WAT's own index resolution (an unknown
+            // local, global, function or type), which the spec calls invalid.
+            if case .text = m.source {
+                pass()
+                messageMismatch(line: line, expected: message, got: "text does not encode: \(error)")
+            } else if expected == .malformed {
+                pass()
+            } else {
+                fail(line: line, "assert_invalid: text does not assemble: \(error)")
+            }
             return
         }
         do {
@@ -345,6 +354,12 @@ struct ScriptSession {
                 fail(line: line, "expected \(expected == .invalid ? "invalid" : "malformed") module (\"\(message)\"), but it was accepted")
             }
         } catch {
+            if expected == .invalid, error.kind == .malformed, case .text = m.source {
+                // WAT wrote this text as a binary that is itself malformed (e.g. memory
+                // limits above 2^32 as an over-long u32): Kiln never sees the invalid module.
+                skip(line: line, "WAT encodes this text module as a malformed binary: \(error.message)")
+                return
+            }
             if error.kind == expected {
                 pass()
                 if !error.message.hasPrefix(message) { messageMismatch(line: line, expected: message, got: error.message) }
@@ -355,7 +370,7 @@ struct ScriptSession {
     }
 
     mutating func assertUnlinkable(_ wat: Wat, message: String, line: Int) {
-        var wat = wat
+        let wat = wat
         let bytes: [UInt8]
         do {
             bytes = try wat.encode()
