@@ -63,7 +63,10 @@ def log(msg):
 def sh(cmd, **kw):
     """Runs `cmd`; returns (returncode, stdout, stderr, seconds)."""
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=kw.pop("timeout", 900), **kw)
+    except subprocess.TimeoutExpired:
+        return -9, "", f"timed out after {time.perf_counter() - t0:.0f} s", time.perf_counter() - t0
     return p.returncode, p.stdout, p.stderr, time.perf_counter() - t0
 
 
@@ -74,6 +77,16 @@ def first_line(text):
         return "no output"
     line = text.splitlines()[-1].replace(OUT + "/", "").replace(ROOT + "/", "")
     return line[:200]
+
+
+def failure(rc, out, err):
+    """Why a tool failed, in one line: its crash report's headline, or its last line."""
+    m = re.search(r"\*\*\* (Program crashed: [^*]*?) \*\*\*", err or "")
+    if m:
+        return m.group(1)
+    if rc < 0:
+        return f"killed by signal {-rc}"
+    return first_line(err or out)
 
 
 def toolchain_dir():
@@ -265,7 +278,7 @@ class Kiln:
             cmd[2:2] = [self.strategy_flag, strategy]
         rc, out, err, secs = sh(cmd)
         if rc != 0:
-            return None, secs, first_line(err or out)
+            return None, secs, failure(rc, out, err)
         if not os.path.exists(dst):
             return None, secs, "exited 0 but wrote no artifact (CLI not implemented yet?): " + first_line(out or err)
         # Prefer the compiler's own figure when it reports one (no process start-up).
@@ -278,7 +291,7 @@ class Kiln:
             cmd = [self.path, "run", so, "--invoke", "run", str(n)] + (["--timings"] if self.has_timings else [])
             rc, out, err, secs = sh(cmd)
             if rc != 0:
-                return {"missing": "kiln run failed: " + first_line(err or out)}
+                return {"missing": "kiln run failed: " + failure(rc, out, err)}
             nums = re.findall(r"-?\d+", out)
             if not nums:
                 return {"missing": "kiln run printed no result: " + first_line(out)}
