@@ -31,14 +31,14 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 
 # name: (benchmark size, about 1 s natively here; quick size; what it exercises)
 WORKLOADS = {
-    "dispatch": (12000, 20, "interpreter loop, handlers called through a function-pointer table (call_indirect)"),
-    "fib": (41, 20, "recursive fib (direct calls)"),
-    "sieve": (48, 1, "sieve of Eratosthenes over 4 MiB (byte loads/stores)"),
-    "matmul": (800, 2, "f64 160x160 matrix multiply"),
-    "sha256": (2000, 2, "SHA-256 over 64 KiB (32-bit integer ops)"),
-    "quicksort": (60, 1, "quicksort of 100 000 u32 with a comparator function pointer (call_indirect)"),
-    "nbody": (7000, 5, "n-body, 5 bodies (f64 math, sqrt)"),
-    "strings": (500, 2, "byte processing: case folding, word hashing, run-length encoding"),
+    "dispatch": (22000, 20, "interpreter loop, handlers called through a function-pointer table (call_indirect)"),
+    "fib": (42, 20, "recursive fib (direct calls)"),
+    "sieve": (90, 1, "sieve of Eratosthenes over 4 MiB (byte loads/stores)"),
+    "matmul": (1500, 2, "f64 160x160 matrix multiply"),
+    "sha256": (3800, 2, "SHA-256 over 64 KiB (32-bit integer ops)"),
+    "quicksort": (100, 1, "quicksort of 100 000 u32 with a comparator function pointer (call_indirect)"),
+    "nbody": (12000, 5, "n-body, 5 bodies (f64 math, sqrt)"),
+    "strings": (900, 2, "byte processing: case folding, word hashing, run-length encoding"),
 }
 # Workloads whose hot loop is call_indirect: Kiln's table strategies are compared on them.
 TABLE_HEAVY = ("dispatch", "quicksort")

@@ -26,6 +26,8 @@ def main():
             if "ratio" in r:
                 xs.append(j + i * width)
                 ys.append(r["ratio"])
+            elif "missing" in r:
+                ax.text(j + i * width, 0.05, "missing", rotation=90, ha="center", va="bottom", fontsize=7)
         ax.bar(xs, ys, width, label=e)
     ax.axhline(1.0, color="black", linewidth=0.8)
     ax.set_xticks([j + width * (len(engines) - 1) / 2 for j in range(len(names))])
