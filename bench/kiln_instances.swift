@@ -40,7 +40,9 @@ do {
     }
     let after = residentBytes()
     let perInstance = Double(after - before) / Double(count)
-    print("{\"times_us\": [\(times.map { String($0) }.joined(separator: ", "))], \"rss_per_instance\": \(perInstance), \"count\": \(count)}")
+    print(
+        "{\"times_us\": [\(times.map { String($0) }.joined(separator: ", "))], \"rss_per_instance\": \(perInstance), \"count\": \(count)}"
+    )
     withExtendedLifetime(keep) {}
 } catch {
     FileHandle.standardError.write("kiln-instances: \(error)\n".data(using: .utf8)!)

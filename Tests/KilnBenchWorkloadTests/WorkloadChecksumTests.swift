@@ -69,8 +69,9 @@ struct WorkloadChecksumTests {
             case .codegen(let codegenError):
                 #expect(codegenError.kind == .unsupported, "\(error)")
                 let text = codegenError.message.lowercased()
-                #expect(text.contains("callindirect") || text.contains("call_indirect") || text.contains("table"),
-                        "\(error)")
+                #expect(
+                    text.contains("callindirect") || text.contains("call_indirect") || text.contains("table"),
+                    "\(error)")
             default:
                 Issue.record("expected an unsupported-feature error naming tables, got: \(error)")
             }
@@ -114,14 +115,18 @@ struct WorkloadBuild {
         let wasmPath = dir.appendingPathComponent("\(name).wasm").path
         nativeLibrary = dir.appendingPathComponent("\(name).so").path
         // The same flags as bench/bench.py.
-        try Toolchain.run(clang, [
-            "--target=wasm32", "-mcpu=mvp", "-O2", "-nostdlib", "-fno-math-errno",
-            "-Wl,--no-entry", "-Wl,--export=run", "-o", wasmPath, source,
-        ])
-        try Toolchain.run(clang, [
-            "-O2", "-fno-math-errno", "-shared", "-fPIC", "-fvisibility=hidden", "-nostdlib",
-            "-o", nativeLibrary, source,
-        ])
+        try Toolchain.run(
+            clang,
+            [
+                "--target=wasm32", "-mcpu=mvp", "-O2", "-nostdlib", "-fno-math-errno",
+                "-Wl,--no-entry", "-Wl,--export=run", "-o", wasmPath, source,
+            ])
+        try Toolchain.run(
+            clang,
+            [
+                "-O2", "-fno-math-errno", "-shared", "-fPIC", "-fvisibility=hidden", "-nostdlib",
+                "-o", nativeLibrary, source,
+            ])
         wasm = try [UInt8](Data(contentsOf: URL(fileURLWithPath: wasmPath)))
     }
 
