@@ -30,6 +30,15 @@ public struct ArtifactMetadata: Sendable, Equatable {
     /// Per type index: offset in `.text` of the wasm->host call stub, or
     /// ``ArtifactMetadata/noCode``.
     public var hostCallStubs: [UInt32] = []
+    /// How tables with initializers are set up; the code generator compiled
+    /// `call_indirect` for this strategy.
+    public var tableInit: TableInitStrategy = .image
+    /// Defined tables, in table-index order after the imported ones.
+    public var tables: [TableEntry] = []
+    /// Element segments, in module order.
+    public var elementSegments: [ElementSegmentEntry] = []
+    /// Offset in `.text` of the lazy-init trampoline, or ``ArtifactMetadata/noCode``.
+    public var lazyTrampoline: UInt32 = ArtifactMetadata.noCode
 
     public static let noCode = UInt32.max
     public static let magic: [UInt8] = Array("KILNMETA".utf8)
@@ -42,11 +51,14 @@ public struct ArtifactMetadata: Sendable, Equatable {
     public var importedGlobalCount: Int {
         imports.reduce(0) { if case .global = $1.kind { return $0 + 1 } else { return $0 } }
     }
+    public var importedTableCount: Int {
+        imports.reduce(0) { if case .table = $1.kind { return $0 + 1 } else { return $0 } }
+    }
     /// The vmctx layout of an instance of this module.
     public var vmContextLayout: VMContextLayout {
         VMContextLayout(
             importedFunctions: importedFunctionCount, importedGlobals: importedGlobalCount,
-            definedGlobals: globals.count)
+            definedGlobals: globals.count, tables: importedTableCount + tables.count, definedTables: tables.count)
     }
 }
 
@@ -179,4 +191,40 @@ public struct ConstExpr: Sendable, Equatable {
     }
     public var ops: [Op]
     public init(_ ops: [Op]) { self.ops = ops }
+}
+
+/// A defined table.
+public struct TableEntry: Sendable, Equatable {
+    public var type: TableTypeEntry
+    /// Initial value of every slot (typed function references), or nil for null.
+    public var initializer: ConstExpr?
+    /// Whether the artifact has an image of this table (section
+    /// ``SectionName/tableImage(_:)`` with its index among defined tables).
+    public var hasImage: Bool
+    public init(type: TableTypeEntry, initializer: ConstExpr?, hasImage: Bool) {
+        self.type = type
+        self.initializer = initializer
+        self.hasImage = hasImage
+    }
+}
+
+/// An element segment.
+public struct ElementSegmentEntry: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable {
+        case passive
+        case active(table: UInt32, offset: ConstExpr)
+        case declarative
+    }
+    public var mode: Mode
+    public var kind: ValueKind
+    /// One constant expression per element (`ref.func f`, `ref.null`, `global.get`).
+    public var items: [ConstExpr]
+    /// Already laid out in its table's image (active segments only).
+    public var isInImage: Bool
+    public init(mode: Mode, kind: ValueKind, items: [ConstExpr], isInImage: Bool) {
+        self.mode = mode
+        self.kind = kind
+        self.items = items
+        self.isInImage = isInImage
+    }
 }

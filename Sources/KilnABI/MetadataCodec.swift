@@ -161,6 +161,35 @@ extension ArtifactMetadata {
         for o in entryTrampolines { w.u32(o) }
         w.u32(UInt32(hostCallStubs.count))
         for o in hostCallStubs { w.u32(o) }
+        w.u8(tableInit.rawValue)
+        w.u32(UInt32(tables.count))
+        for t in tables {
+            w.u8(t.type.element.rawValue)
+            w.limits(t.type.limits)
+            if let i = t.initializer {
+                w.u8(1)
+                w.constExpr(i)
+            } else {
+                w.u8(0)
+            }
+            w.u8(t.hasImage ? 1 : 0)
+        }
+        w.u32(UInt32(elementSegments.count))
+        for e in elementSegments {
+            switch e.mode {
+            case .passive: w.u8(0)
+            case .active(let table, let offset):
+                w.u8(1)
+                w.u32(table)
+                w.constExpr(offset)
+            case .declarative: w.u8(2)
+            }
+            w.u8(e.kind.rawValue)
+            w.u32(UInt32(e.items.count))
+            for item in e.items { w.constExpr(item) }
+            w.u8(e.isInImage ? 1 : 0)
+        }
+        w.u32(lazyTrampoline)
         return w.bytes
     }
 
@@ -232,6 +261,27 @@ extension ArtifactMetadata {
         }
         for _ in 0..<(try r.count(minimumItemSize: 4)) { m.entryTrampolines.append(try r.u32()) }
         for _ in 0..<(try r.count(minimumItemSize: 4)) { m.hostCallStubs.append(try r.u32()) }
+        guard let strategy = TableInitStrategy(rawValue: try r.u8()) else { throw r.fail("unknown table-init strategy") }
+        m.tableInit = strategy
+        for _ in 0..<(try r.count(minimumItemSize: 12)) {
+            let type = TableTypeEntry(element: try r.valueKind(), limits: try r.limits())
+            let initializer = try r.u8() != 0 ? try r.constExpr() : nil
+            m.tables.append(TableEntry(type: type, initializer: initializer, hasImage: try r.u8() != 0))
+        }
+        for _ in 0..<(try r.count(minimumItemSize: 7)) {
+            let mode: ElementSegmentEntry.Mode
+            switch try r.u8() {
+            case 0: mode = .passive
+            case 1: mode = .active(table: try r.u32(), offset: try r.constExpr())
+            case 2: mode = .declarative
+            default: throw r.fail("unknown element segment mode")
+            }
+            let kind = try r.valueKind()
+            var items: [ConstExpr] = []
+            for _ in 0..<(try r.count(minimumItemSize: 4)) { items.append(try r.constExpr()) }
+            m.elementSegments.append(ElementSegmentEntry(mode: mode, kind: kind, items: items, isInImage: try r.u8() != 0))
+        }
+        m.lazyTrampoline = try r.u32()
         guard r.isAtEnd else { throw r.fail("trailing bytes after metadata") }
         return m
     }

@@ -33,7 +33,7 @@ public enum TargetISA: UInt32, Sendable, CaseIterable {
 /// The artifact/ABI version. Bumped whenever the metadata encoding, the vmctx layout,
 /// the calling convention or a builtin's signature changes. See docs/artifact-format.md.
 public enum ABIVersion {
-    public static let current: UInt32 = 1
+    public static let current: UInt32 = 2
 }
 
 /// Names of the ELF sections a Kiln artifact carries. See docs/artifact-format.md.
@@ -44,6 +44,10 @@ public enum SectionName {
     public static let metadata = ".kiln.meta"
     /// The page-aligned linear-memory image of the active data segments.
     public static let memoryImage = ".kiln.memimg"
+    /// The on-disk lazy funcrefs, one per defined function (docs/tables.md).
+    public static let lazyFuncRefs = ".kiln.lazyfuncs"
+    /// The page-aligned image of defined table `index` (index among defined tables).
+    public static func tableImage(_ index: Int) -> String { ".kiln.table.\(index)" }
 }
 
 /// Names of dynamic symbols every artifact defines besides its exported functions.

@@ -14,14 +14,21 @@ public struct VMContextLayout: Sendable, Equatable {
     public static let storeContext = 16
     /// Runtime-private handle of the owning instance.
     public static let instanceHandle = 24
+    /// Pointer to the module's array of canonical signature ids (`UInt64` per type
+    /// index), compared by `call_indirect` (see docs/tables.md).
+    public static let typeIds = 32
     /// Builtin functions the generated code calls, C ABI (see ``Builtin``).
-    public static let builtinsStart = 32
+    public static let builtinsStart = 48
     public static func builtin(_ b: Builtin) -> Int { builtinsStart + Int(b.rawValue) * 8 }
     /// Size of the fixed header; per-module arrays start here.
     public static let headerSize = builtinsStart + Builtin.slotCount * 8
 
     /// Each imported function: `{ code, vmctx }` (``VMFunctionImport``), 16 bytes.
     public let importedFunctionsOffset: Int
+    /// Each table (imported first): a pointer to its ``VMTableDefinition``.
+    public let tablePointersOffset: Int
+    /// Each defined table: its ``VMTableDefinition``, inline.
+    public let definedTablesOffset: Int
     /// Each imported global: a pointer to the exporter's 8-byte value cell.
     public let importedGlobalsOffset: Int
     /// Each defined global: its 8-byte value cell, inline.
@@ -30,15 +37,23 @@ public struct VMContextLayout: Sendable, Equatable {
     public let size: Int
 
     public let importedFunctionCount: Int
+    public let tableCount: Int
+    public let definedTableCount: Int
     public let importedGlobalCount: Int
     public let definedGlobalCount: Int
 
-    public init(importedFunctions: Int, importedGlobals: Int, definedGlobals: Int) {
+    public init(
+        importedFunctions: Int, importedGlobals: Int, definedGlobals: Int, tables: Int = 0, definedTables: Int = 0
+    ) {
         importedFunctionCount = importedFunctions
+        tableCount = tables
+        definedTableCount = definedTables
         importedGlobalCount = importedGlobals
         definedGlobalCount = definedGlobals
         importedFunctionsOffset = Self.headerSize
-        importedGlobalsOffset = importedFunctionsOffset + importedFunctions * VMFunctionImport.size
+        tablePointersOffset = importedFunctionsOffset + importedFunctions * VMFunctionImport.size
+        definedTablesOffset = tablePointersOffset + tables * 8
+        importedGlobalsOffset = definedTablesOffset + definedTables * VMTableDefinition.size
         definedGlobalsOffset = importedGlobalsOffset + importedGlobals * 8
         let end = definedGlobalsOffset + definedGlobals * 8
         size = (end + 15) & ~15
@@ -48,6 +63,10 @@ public struct VMContextLayout: Sendable, Equatable {
     public func importedFunction(_ index: Int) -> Int {
         importedFunctionsOffset + index * VMFunctionImport.size
     }
+    /// Offset of the pointer to table `index`'s definition (any table, imported first).
+    public func tablePointer(_ index: Int) -> Int { tablePointersOffset + index * 8 }
+    /// Offset of defined table `index`'s definition (index among defined tables).
+    public func definedTable(_ index: Int) -> Int { definedTablesOffset + index * VMTableDefinition.size }
     /// Offset of the pointer to imported global `index`'s value cell.
     public func importedGlobalPointer(_ index: Int) -> Int { importedGlobalsOffset + index * 8 }
     /// Offset of defined global `index`'s value cell (index among defined globals).
@@ -89,14 +108,93 @@ public enum VMHostFunction {
 }
 
 /// Functions the runtime provides to generated code through the vmctx (C ABI, first
-/// argument always the caller's vmctx).
+/// argument always the caller's vmctx). Signatures in docs/abi.md and docs/tables.md.
+/// A builtin that traps does so itself, through the runtime's trap path.
 public enum Builtin: UInt8, Sendable, CaseIterable {
     /// `int64_t memory_grow(vmctx, uint64_t deltaPages)`: old size in pages, or -1.
     case memoryGrow = 0
-    /// Reserved for the table and bulk-memory builtins of later ABI versions.
-    case reserved1, reserved2, reserved3, reserved4, reserved5, reserved6, reserved7
+    /// `void (vmctx, uint32 dst, uint32 value, uint32 len)`; traps out of bounds.
+    case memoryFill
+    /// `void (vmctx, uint32 dst, uint32 src, uint32 len)` (memmove); traps out of bounds.
+    case memoryCopy
+    /// `void (vmctx, uint32 segment, uint32 dst, uint32 src, uint32 len)`.
+    case memoryInit
+    /// `void (vmctx, uint32 segment)`.
+    case dataDrop
+    /// `uint64 (vmctx, uint32 table, uint32 index)`: never a lazy funcref.
+    case tableGet
+    /// `void (vmctx, uint32 table, uint32 index, uint64 value)`.
+    case tableSet
+    /// `int64 (vmctx, uint32 table, uint32 delta, uint64 init)`: old size, or -1.
+    case tableGrow
+    /// `void (vmctx, uint32 table, uint32 dst, uint64 value, uint32 len)`.
+    case tableFill
+    /// `void (vmctx, uint32 dstTable, uint32 srcTable, uint32 dst, uint32 src, uint32 len)`.
+    case tableCopy
+    /// `void (vmctx, uint32 table, uint32 segment, uint32 dst, uint32 src, uint32 len)`.
+    case tableInit
+    /// `void (vmctx, uint32 segment)`.
+    case elemDrop
+    /// `const VMFuncRef *(vmctx, uint32 function)`: the instance's funcref, stable.
+    case refFunc
+    /// `uint64 (vmctx, uint32 table, uint32 index)`: `checked` strategy slow path;
+    /// initializes the slot and returns its (untagged) value.
+    case tableLazyInit
 
-    public static let slotCount = 8
+    public static let slotCount = 24
+}
+
+/// Layout of a `VMFuncRef`: what a funcref value points to (docs/tables.md).
+public enum VMFuncRef {
+    /// Entry point, internal calling convention.
+    public static let code = 0
+    /// Canonical signature id.
+    public static let typeId = 8
+    /// The owning instance's vmctx; for a lazy funcref, the module's ``VMLazyContext``.
+    public static let vmctx = 16
+    /// Function index in its module (lazy funcrefs use it).
+    public static let functionIndex = 24
+    public static let size = 32
+}
+
+/// Layout of a table's definition (owned by the table; importers point at it).
+public enum VMTableDefinition {
+    /// Address of slot 0 (never moves: tables are reserved up front).
+    public static let base = 0
+    /// Current number of elements.
+    public static let length = 8
+    public static let size = 16
+}
+
+/// Layout of a module's lazy context, the `vmctx` of its lazy funcrefs: the lazy
+/// trampoline calls `resolver(context, slot, lazyFuncRef)` (C ABI), which returns the
+/// real funcref it patched into the slot.
+public enum VMLazyContext {
+    public static let resolver = 0
+    public static let size = 16
+}
+
+/// How funcref tables with initializers are set up (`kiln compile --table-init`).
+public enum TableInitStrategy: UInt8, Sendable, CaseIterable {
+    /// A read-only trampoline-filled image mapped copy-on-write (the default).
+    case image = 0
+    /// Tables start uninitialized; every `call_indirect` checks and branches.
+    case checked = 1
+    /// Instantiation writes every slot.
+    case eager = 2
+
+    public var name: String {
+        switch self {
+        case .image: return "image"
+        case .checked: return "checked"
+        case .eager: return "eager"
+        }
+    }
+
+    public init?(name: String) {
+        guard let s = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = s
+    }
 }
 
 /// Size of one value slot in the buffer the entry trampolines and host call stubs use to

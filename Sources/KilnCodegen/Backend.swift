@@ -16,6 +16,8 @@ public struct CompiledCode: Sendable {
     /// Per type index: offset of the wasm->host call stub
     /// (``ArtifactMetadata/noCode`` if none was emitted).
     public var hostCallStubs: [UInt32] = []
+    /// Offset of the lazy-init trampoline (docs/tables.md), or ``ArtifactMetadata/noCode``.
+    public var lazyTrampoline: UInt32 = ArtifactMetadata.noCode
     public init() {}
 }
 

@@ -8,13 +8,21 @@ import KilnFrontend
 enum ArtifactLayout {
     static func elfImage(
         module: WasmModule, code: CompiledCode, metadata: ArtifactMetadata, memoryImage: [UInt8],
-        options: CompileOptions
+        tableImages: [[UInt8]?], options: CompileOptions
     ) -> ELFImage {
         let metadataBytes = metadata.encode()
-        let sections = [
+        var sections = [
             ELFSection(name: SectionName.metadata, bytes: metadataBytes, alignment: 16),
             ELFSection(name: SectionName.memoryImage, bytes: memoryImage, alignment: Int(MemoryImageBuilder.pageSize)),
         ]
+        let lazyFuncRefs = TableImageBuilder.lazyFuncRefs(metadata: metadata)
+        if !lazyFuncRefs.isEmpty {
+            sections.append(ELFSection(name: SectionName.lazyFuncRefs, bytes: lazyFuncRefs, alignment: 16))
+        }
+        for (i, image) in tableImages.enumerated() {
+            guard let image else { continue }
+            sections.append(ELFSection(name: SectionName.tableImage(i), bytes: image, alignment: Int(MemoryImageBuilder.pageSize)))
+        }
         var symbols: [ELFSymbol] = []
         var exportedFunctions: [UInt32: [String]] = [:]
         for e in metadata.exports where e.kind == .function {
@@ -34,6 +42,9 @@ enum ArtifactLayout {
         }
         for (t, offset) in metadata.entryTrampolines.enumerated() where offset != ArtifactMetadata.noCode {
             symbols.append(ELFSymbol(name: "__kiln_entry_type\(t)", section: 0, offset: UInt64(offset), size: 0, kind: .function, isExported: false))
+        }
+        if metadata.lazyTrampoline != ArtifactMetadata.noCode {
+            symbols.append(ELFSymbol(name: "__kiln_lazy_trampoline", section: 0, offset: UInt64(metadata.lazyTrampoline), size: 0, kind: .function, isExported: false))
         }
         for (t, offset) in metadata.hostCallStubs.enumerated() where offset != ArtifactMetadata.noCode {
             symbols.append(ELFSymbol(name: "__kiln_hostcall_type\(t)", section: 0, offset: UInt64(offset), size: 0, kind: .function, isExported: false))

@@ -9,9 +9,12 @@ public struct CompileOptions: Sendable {
     public var target: TargetISA
     /// `DT_SONAME` of the artifact.
     public var soname: String
-    public init(target: TargetISA = .host, soname: String = "module.so") {
+    /// How funcref tables with initializers are set up (docs/tables.md).
+    public var tableInit: TableInitStrategy
+    public init(target: TargetISA = .host, soname: String = "module.so", tableInit: TableInitStrategy = .image) {
         self.target = target
         self.soname = soname
+        self.tableInit = tableInit
     }
 }
 
@@ -79,9 +82,12 @@ public enum Compiler {
             throw .codegen(error)
         }
         var metadata = try MetadataBuilder(module: module, code: code, target: options.target).build()
+        metadata.tableInit = options.tableInit
         let memoryImage = MemoryImageBuilder.build(module: module, metadata: &metadata)
+        let tableImages = TableImageBuilder.build(module: module, metadata: &metadata)
         let image = ArtifactLayout.elfImage(
-            module: module, code: code, metadata: metadata, memoryImage: memoryImage, options: options)
+            module: module, code: code, metadata: metadata, memoryImage: memoryImage, tableImages: tableImages,
+            options: options)
         do {
             let bytes = try writeSharedObject(image)
             return Artifact(bytes: bytes, metadata: metadata, module: module)

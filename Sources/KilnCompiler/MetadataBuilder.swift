@@ -64,6 +64,27 @@ struct MetadataBuilder {
                     DataSegmentEntry(offset: try constExpr(a.offset), isInImage: false, bytes: Array(a.initializer)))
             }
         }
+        for (i, table) in module.tables.enumerated().dropFirst(module.importedTableCount) {
+            let initializer = module.tableInitializers.indices.contains(i - module.importedTableCount)
+                ? module.tableInitializers[i - module.importedTableCount] : nil
+            m.tables.append(
+                TableEntry(
+                    type: TableTypeEntry(element: try valueKind(.ref(table.elementType)), limits: limits(table.limits)),
+                    initializer: try initializer.map(constExpr), hasImage: false))
+        }
+        for segment in module.elements {
+            let mode: ElementSegmentEntry.Mode
+            switch segment.mode {
+            case .passive: mode = .passive
+            case .declarative: mode = .declarative
+            case .active(let table, let offset): mode = .active(table: table, offset: try constExpr(offset))
+            }
+            m.elementSegments.append(
+                ElementSegmentEntry(
+                    mode: mode, kind: try valueKind(.ref(ReferenceType(isNullable: true, heapType: segment.type.heapType))),
+                    items: try segment.initializer.map(constExpr), isInImage: false))
+        }
+        m.lazyTrampoline = code.lazyTrampoline
         m.trapSites = code.trapSites
         m.entryTrampolines = code.entryTrampolines
         m.hostCallStubs = code.hostCallStubs

@@ -39,7 +39,8 @@ struct Cursor {
 
     private mutating func take(_ n: Int) throws(LoadError) -> Int {
         guard n <= bytes.count - offset else {
-            throw LoadError.truncated("\(what) ends at file offset \(origin + UInt64(bytes.count)) inside a \(n)-byte field")
+            throw LoadError.truncated(
+                "\(what) ends at file offset \(origin + UInt64(bytes.count)) inside a \(n)-byte field")
         }
         defer { offset += n }
         return offset
@@ -118,7 +119,8 @@ enum ArtifactReader {
         let (end, overflow) = offset.addingReportingOverflow(count)
         guard !overflow else { throw LoadError.corrupt("\(what) at offset \(offset) size \(count) overflows") }
         guard end <= fileSize else {
-            throw LoadError.truncated("\(what) (file bytes \(offset)..<\(end)) extends past the end of the file (\(fileSize) bytes)")
+            throw LoadError.truncated(
+                "\(what) (file bytes \(offset)..<\(end)) extends past the end of the file (\(fileSize) bytes)")
         }
         guard count <= UInt64(Int.max) else { throw LoadError.corrupt("\(what) is too large") }
         do {
@@ -150,10 +152,12 @@ enum ArtifactReader {
         let elfClass = try h.u8()
         let data = try h.u8()
         guard elfClass == ELF.classELF64 else {
-            throw LoadError.wrongISA("ELF class \(elfClass) is not 64-bit; this host runs 64-bit \(TargetISA.host.name)")
+            throw LoadError.wrongISA(
+                "ELF class \(elfClass) is not 64-bit; this host runs 64-bit \(TargetISA.host.name)")
         }
         guard data == ELF.dataLittleEndian else {
-            throw LoadError.wrongISA("ELF data encoding \(data) is not little-endian like this \(TargetISA.host.name) host")
+            throw LoadError.wrongISA(
+                "ELF data encoding \(data) is not little-endian like this \(TargetISA.host.name) host")
         }
         h.seek(16)
         let type = try h.u16()
@@ -196,14 +200,20 @@ enum ArtifactReader {
                 guard !overflow else { throw LoadError.corrupt("section \(i) offset + size overflows") }
                 guard end <= fileSize else {
                     throw LoadError.truncated(
-                        "section \(i) (file bytes \(offset)..<\(end)) extends past the end of the file (\(fileSize) bytes)")
+                        "section \(i) (file bytes \(offset)..<\(end)) extends past the end of the file (\(fileSize) bytes)"
+                    )
                 }
             }
             raw.append(
-                (nameOffset, SectionInfo(name: "", type: type, flags: flags, address: address, offset: offset, size: size)))
+                (
+                    nameOffset,
+                    SectionInfo(name: "", type: type, flags: flags, address: address, offset: offset, size: size)
+                ))
         }
         let strtabInfo = raw[Int(shstrndx)].info
-        guard strtabInfo.type != ELF.sectionNoBits else { throw LoadError.corrupt("section name table has no contents") }
+        guard strtabInfo.type != ELF.sectionNoBits else {
+            throw LoadError.corrupt("section name table has no contents")
+        }
         let names = try read(
             fd, fileSize: fileSize, offset: strtabInfo.offset, count: strtabInfo.size, what: "section name table")
         var sections: [SectionInfo] = []
@@ -218,7 +228,9 @@ enum ArtifactReader {
             var found: SectionInfo? = nil
             for s in sections where s.name == name {
                 guard found == nil else { throw LoadError.corrupt("two \(name) sections") }
-                guard s.type != ELF.sectionNoBits else { throw LoadError.corrupt("section \(name) has no contents in the file") }
+                guard s.type != ELF.sectionNoBits else {
+                    throw LoadError.corrupt("section \(name) has no contents in the file")
+                }
                 found = s
             }
             return found
@@ -236,17 +248,21 @@ enum ArtifactReader {
         }
 
         // Metadata: ABI version and target before anything else.
-        let metaCursor = try read(fd, fileSize: fileSize, offset: meta.offset, count: meta.size, what: SectionName.metadata)
+        let metaCursor = try read(
+            fd, fileSize: fileSize, offset: meta.offset, count: meta.size, what: SectionName.metadata)
         var m = metaCursor
         for b in ArtifactMetadata.magic {
-            guard try m.u8() == b else { throw LoadError.corrupt("\(SectionName.metadata) does not start with the KILNMETA magic") }
+            guard try m.u8() == b else {
+                throw LoadError.corrupt("\(SectionName.metadata) does not start with the KILNMETA magic")
+            }
         }
         let version = try m.u32()
         guard version == ABIVersion.current else {
             throw LoadError(
                 kind: .abiVersion,
                 message:
-                    "ABI version mismatch: the artifact has ABI version \(version), this runtime reads version \(ABIVersion.current)")
+                    "ABI version mismatch: the artifact has ABI version \(version), this runtime reads version \(ABIVersion.current)"
+            )
         }
         let target = try m.u32()
         guard target == TargetISA.host.rawValue else {
@@ -274,7 +290,8 @@ enum ArtifactReader {
         for (i, f) in m.functions.enumerated() {
             guard UInt64(f.codeOffset) + UInt64(f.codeSize) <= textSize, f.codeSize > 0 else {
                 throw LoadError.corrupt(
-                    "function \(i) code \(f.codeOffset)+\(f.codeSize) is outside \(SectionName.text) (\(textSize) bytes)")
+                    "function \(i) code \(f.codeOffset)+\(f.codeSize) is outside \(SectionName.text) (\(textSize) bytes)"
+                )
             }
         }
         guard m.entryTrampolines.count == m.types.count, m.hostCallStubs.count == m.types.count else {
@@ -298,8 +315,7 @@ enum ArtifactReader {
         for i in m.imports {
             switch i.kind {
             case .memory: importedMemories += 1
-            case .table: throw LoadError.corrupt("table imports are not supported by this runtime yet")
-            case .function, .global: break
+            case .function, .global, .table: break
             }
         }
         guard importedMemories + (m.memory == nil ? 0 : 1) <= 1 else {
@@ -307,7 +323,8 @@ enum ArtifactReader {
         }
         let hasMemory = importedMemories + (m.memory == nil ? 0 : 1) == 1
         for limits in [m.memory].compactMap({ $0 }) {
-            guard limits.minimum <= 65536, (limits.maximum ?? 65536) <= 65536, limits.minimum <= (limits.maximum ?? 65536)
+            guard limits.minimum <= 65536, (limits.maximum ?? 65536) <= 65536,
+                limits.minimum <= (limits.maximum ?? 65536)
             else { throw LoadError.corrupt("memory limits \(limits.minimum)..\(limits.maximum ?? 65536) are invalid") }
         }
         let functionCount = m.importedFunctionCount + m.functions.count
@@ -318,7 +335,7 @@ enum ArtifactReader {
             case .function: ok = Int(e.index) < functionCount
             case .memory: ok = e.index == 0 && hasMemory
             case .global: ok = Int(e.index) < globalCount
-            case .table: ok = false
+            case .table: ok = true  // tables come with the table work; not linked yet
             }
             guard ok else { throw LoadError.corrupt("export \"\(e.name)\" refers to a missing \(e.kind) \(e.index)") }
         }
@@ -327,7 +344,8 @@ enum ArtifactReader {
         }
         if let image = m.memoryImage {
             guard let section = memoryImage else {
-                throw LoadError.corrupt("metadata describes a memory image but there is no \(SectionName.memoryImage) section")
+                throw LoadError.corrupt(
+                    "metadata describes a memory image but there is no \(SectionName.memoryImage) section")
             }
             guard m.memory != nil else { throw LoadError.corrupt("a memory image without a defined memory") }
             guard section.offset % ELF.alignment == 0 else {

@@ -39,7 +39,7 @@ public struct Function {
     init(instance: Instance, index: Int) {
         let module = instance.module
         let typeIndex = module.functionTypeIndex(index)
-        let f = module.metadata.functions[index - module.metadata.importedFunctionCount]
+        let f = module.metadata.functions[index - module.importedFunctionCount]
         let entryOffset = module.metadata.entryTrampolines[Int(typeIndex)]
         kind = .wasm(
             instance: instance, index: index,
@@ -49,6 +49,7 @@ public struct Function {
     }
 
     /// Calls the function with `args` (checked against its parameter types).
+    @discardableResult
     public func call(_ args: [Value]) throws(RuntimeError) -> [Value] {
         guard args.count == type.parameters.count else {
             throw RuntimeError.usage(
@@ -82,13 +83,13 @@ public struct Function {
 /// The definitions a host offers to a module's imports, by module and name. Also holds
 /// other instances' exports (`define(module:instance:)`, the .wast `register` command).
 public struct Imports {
-    private var entries: [String: [String: Extern]] = [:]
+    private var entries: [WasmName: [WasmName: Extern]] = [:]
 
     public init() {}
 
     /// Defines `module.name` as `value`, replacing an earlier definition.
     public mutating func define(module: String, name: String, _ value: Extern) {
-        entries[module, default: [:]][name] = value
+        entries[WasmName(module), default: [:]][WasmName(name)] = value
     }
 
     /// Defines `module.name` as a host function.
@@ -102,5 +103,13 @@ public struct Imports {
     }
 
     /// The definition of `module.name`, if any.
-    public func lookup(module: String, name: String) -> Extern? { entries[module]?[name] }
+    public func lookup(module: String, name: String) -> Extern? { entries[WasmName(module)]?[WasmName(name)] }
+}
+
+/// An import or export name compared the way wasm compares names: by their UTF-8 bytes.
+/// (Swift's `String ==` uses canonical equivalence, under which "\u{C5}" and
+/// "A\u{30A}" are equal; to wasm they are different names.)
+struct WasmName: Hashable {
+    let utf8: [UInt8]
+    init(_ s: String) { utf8 = Array(s.utf8) }
 }

@@ -1,10 +1,11 @@
+import CKilnRuntime
+import KilnABI
+
 // Instantiation: link imports, allocate the vmctx, set up memory (CoW image + segments),
 // evaluate globals, run the start function.
 #if canImport(Glibc)
     import Glibc
 #endif
-import CKilnRuntime
-import KilnABI
 
 /// An instance of a ``Module`` in a ``Store``
 /// (https://webassembly.github.io/spec/core/exec/runtime.html#module-instances): its own
@@ -13,8 +14,8 @@ public final class Instance {
     public let module: Module
     public let store: Store
     /// The instance context generated code runs with (docs/abi.md).
-    let vmctx: UnsafeMutableRawPointer
-    let layout: VMContextLayout
+    let context: VMContext
+    var vmctx: UnsafeMutableRawPointer { context.raw }
     /// Memory 0, defined or imported.
     public let memory: Memory?
     /// What each function import resolved to (kept alive by this instance).
@@ -50,7 +51,8 @@ public final class Instance {
                 case .wasm(let exporter, _, _, _):
                     guard exporter.store === store else {
                         throw RuntimeError.usage(
-                            "import \(entry.module).\(entry.name): linking instances of different stores is not supported")
+                            "import \(entry.module).\(entry.name): linking instances of different stores is not supported"
+                        )
                     }
                 case .host:
                     guard m.hostCallStubs[Int(t)] != ArtifactMetadata.noCode else {
@@ -70,6 +72,7 @@ public final class Instance {
                 guard g.type == want else { throw incompatible }
                 globals.append(g)
             default:
+                // Includes every table import: no `Extern` is a table until tables land.
                 throw incompatible
             }
         }
@@ -81,10 +84,7 @@ public final class Instance {
             memory = importedMemory
         }
         // 3. vmctx and host-function blocks: allocated last, freed by deinit from here on.
-        let layout = m.vmContextLayout
-        // SAFETY: `layout.size` bytes, 16-aligned, zeroed, owned by this instance.
-        let vmctx = UnsafeMutableRawPointer.allocate(byteCount: layout.size, alignment: 16)
-        vmctx.initializeMemory(as: UInt8.self, repeating: 0, count: layout.size)
+        let context = VMContext.allocate(m.vmContextLayout)
         var blocks: [UnsafeMutableRawPointer] = []
         var functionImport = 0
         for entry in m.imports {
@@ -96,54 +96,37 @@ public final class Instance {
         }
         self.module = module
         self.store = store
-        self.vmctx = vmctx
-        self.layout = layout
+        self.context = context
         self.memory = memory
         self.importedFunctions = functions
         self.importedGlobals = globals
         self.hostBlocks = blocks
 
         // 4. Fill the vmctx.
-        if let memory {
-            vmctx.storeBytes(of: memory.base, toByteOffset: VMContextLayout.memoryBase, as: UnsafeMutableRawPointer.self)
-            vmctx.storeBytes(
-                of: memory.definition, toByteOffset: VMContextLayout.memoryDefinition, as: UnsafeMutableRawPointer.self)
-        }
-        vmctx.storeBytes(of: store.context, toByteOffset: VMContextLayout.storeContext, as: UnsafeMutableRawPointer.self)
-        vmctx.storeBytes(
-            of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: VMContextLayout.instanceHandle,
-            as: UnsafeMutableRawPointer.self)
-        vmctx.storeBytes(
-            of: unsafeBitCast(memoryGrowBuiltin, to: UnsafeRawPointer.self),
-            toByteOffset: VMContextLayout.builtin(.memoryGrow), as: UnsafeRawPointer.self)
+        if let memory { context.setMemory(base: memory.base, definition: memory.definition) }
+        context.setStoreContext(store.context)
+        context.setInstanceHandle(Unmanaged.passUnretained(self).toOpaque())
+        context.setBuiltin(.memoryGrow, unsafeBitCast(memoryGrowBuiltin, to: UnsafeRawPointer.self))
         var hostIndex = 0
         var functionImportIndex = 0
         for entry in m.imports {
             guard case .function(let t) = entry.kind else { continue }
-            let slot = layout.importedFunction(functionImportIndex)
-            let code: UnsafeRawPointer
-            let context: UnsafeMutableRawPointer
             switch functions[functionImportIndex].kind {
-            case .wasm(let exporter, _, _, let c):
-                code = c
-                context = exporter.vmctx
+            case .wasm(let exporter, _, _, let code):
+                context.setImportedFunction(functionImportIndex, code: code, vmctx: exporter.vmctx)
             case .host:
-                code = module.codeAddress(m.hostCallStubs[Int(t)])
-                context = blocks[hostIndex]
+                context.setImportedFunction(
+                    functionImportIndex, code: module.codeAddress(m.hostCallStubs[Int(t)]), vmctx: blocks[hostIndex])
                 hostIndex += 1
             }
-            vmctx.storeBytes(of: code, toByteOffset: slot + VMFunctionImport.code, as: UnsafeRawPointer.self)
-            vmctx.storeBytes(of: context, toByteOffset: slot + VMFunctionImport.vmctx, as: UnsafeMutableRawPointer.self)
             functionImportIndex += 1
         }
-        for (i, g) in globals.enumerated() {
-            vmctx.storeBytes(of: g.cell, toByteOffset: layout.importedGlobalPointer(i), as: UnsafeMutableRawPointer.self)
-        }
+        for (i, g) in globals.enumerated() { context.setImportedGlobal(i, cell: g.cell) }
 
         // 5. Globals, in order (an initializer may read imported and earlier globals).
         for (i, g) in m.globals.enumerated() {
             let v = try evaluate(g.initializer, definedGlobalsReady: i)
-            vmctx.storeBytes(of: v, toByteOffset: layout.definedGlobal(i), as: UInt64.self)
+            context.definedGlobalCell(i).storeBytes(of: v, as: UInt64.self)
         }
 
         // 6. Memory image (copy-on-write from the artifact), then the other data segments.
@@ -175,7 +158,7 @@ public final class Instance {
     deinit {
         for (_, ref) in funcRefs { ref.deallocate() }
         for b in hostBlocks { HostFunction.freeBlock(b) }
-        vmctx.deallocate()
+        context.deallocate()
     }
 
     /// The instance whose vmctx is `vmctx` (from the runtime-private handle at +24).
@@ -183,7 +166,7 @@ public final class Instance {
         // SAFETY: every vmctx Kiln hands to generated code stores its unretained owner at
         // `instanceHandle`; the instance outlives any call running with its vmctx.
         Unmanaged<Instance>.fromOpaque(
-            vmctx.load(fromByteOffset: VMContextLayout.instanceHandle, as: UnsafeRawPointer.self)
+            VMContext.instanceHandle(of: vmctx)
         ).takeUnretainedValue()
     }
 
@@ -192,7 +175,8 @@ public final class Instance {
         if section.offset % UInt64(Posix.pageSize) == 0 {
             do {
                 try memory.mapImage(
-                    module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length))
+                    module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length)
+                )
                 return
             } catch {
                 throw RuntimeError.resource("cannot map the memory image: \(error)")
@@ -214,7 +198,9 @@ public final class Instance {
     func evaluate(_ expr: ConstExpr, definedGlobalsReady: Int) throws(RuntimeError) -> UInt64 {
         var stack: [UInt64] = []
         func pop() throws(RuntimeError) -> UInt64 {
-            guard let v = stack.popLast() else { throw RuntimeError.usage("corrupt artifact: constant expression underflows") }
+            guard let v = stack.popLast() else {
+                throw RuntimeError.usage("corrupt artifact: constant expression underflows")
+            }
             return v
         }
         for op in expr.ops {
@@ -225,7 +211,7 @@ public final class Instance {
             case .f64Const(let v): stack.append(v)
             case .refNull: stack.append(0)
             case .refFunc(let index):
-                guard Int(index) < module.metadata.importedFunctionCount + module.metadata.functions.count else {
+                guard Int(index) < module.functionTypeIndices.count else {
                     throw RuntimeError.usage("corrupt artifact: ref.func \(index) out of range")
                 }
                 stack.append(UInt64(UInt(bitPattern: funcRef(index: Int(index)))))
@@ -234,7 +220,8 @@ public final class Instance {
                 if i < importedGlobals.count {
                     stack.append(importedGlobals[i].cell.load(as: UInt64.self))
                 } else if i - importedGlobals.count < definedGlobalsReady {
-                    stack.append(vmctx.load(fromByteOffset: layout.definedGlobal(i - importedGlobals.count), as: UInt64.self))
+                    stack.append(
+                        context.definedGlobalCell(i - importedGlobals.count).load(as: UInt64.self))
                 } else {
                     throw RuntimeError.usage("corrupt artifact: global.get \(index) in a constant expression")
                 }
@@ -249,7 +236,9 @@ public final class Instance {
                 stack.append(op == .i64Add ? a &+ b : op == .i64Sub ? a &- b : a &* b)
             }
         }
-        guard stack.count == 1 else { throw RuntimeError.usage("corrupt artifact: constant expression leaves \(stack.count) values") }
+        guard stack.count == 1 else {
+            throw RuntimeError.usage("corrupt artifact: constant expression leaves \(stack.count) values")
+        }
         return stack[0]
     }
 
@@ -258,19 +247,16 @@ public final class Instance {
     func funcRef(index: Int) -> UnsafeMutableRawPointer {
         if let r = funcRefs[index] { return r }
         let block = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
-        let (code, context): (UnsafeRawPointer, UnsafeMutableRawPointer)
+        let target: (code: UnsafeRawPointer, vmctx: UnsafeMutableRawPointer)
         if index < importedFunctions.count {
-            let slot = layout.importedFunction(index)
-            code = vmctx.load(fromByteOffset: slot + VMFunctionImport.code, as: UnsafeRawPointer.self)
-            context = vmctx.load(fromByteOffset: slot + VMFunctionImport.vmctx, as: UnsafeMutableRawPointer.self)
+            target = context.importedFunction(index)
         } else {
             let f = module.metadata.functions[index - importedFunctions.count]
-            code = module.codeAddress(f.codeOffset)
-            context = vmctx
+            target = (module.codeAddress(f.codeOffset), vmctx)
         }
-        block.storeBytes(of: code, toByteOffset: 0, as: UnsafeRawPointer.self)
+        block.storeBytes(of: target.code, toByteOffset: 0, as: UnsafeRawPointer.self)
         block.storeBytes(of: UInt64(module.functionTypeIndex(index)), toByteOffset: 8, as: UInt64.self)
-        block.storeBytes(of: context, toByteOffset: 16, as: UnsafeMutableRawPointer.self)
+        block.storeBytes(of: target.vmctx, toByteOffset: 16, as: UnsafeMutableRawPointer.self)
         funcRefs[index] = block
         return block
     }
@@ -283,7 +269,8 @@ public final class Instance {
         return Function(instance: self, index: index)
     }
 
-    private func extern(_ e: ExportEntry) -> Extern {
+    /// The export as an `Extern`; nil for kinds the runtime does not link yet (tables).
+    private func extern(_ e: ExportEntry) -> Extern? {
         let i = Int(e.index)
         switch e.kind {
         case .function:
@@ -294,21 +281,21 @@ public final class Instance {
             if i < importedGlobals.count { return .global(importedGlobals[i]) }
             let d = i - importedGlobals.count
             return .global(
-                Global(type: module.metadata.globals[d].type, cell: vmctx + layout.definedGlobal(d), owner: self))
+                Global(type: module.metadata.globals[d].type, cell: context.definedGlobalCell(d), owner: self))
         case .table:
-            fatalError("unreachable: table exports are rejected at load")
+            return nil
         }
     }
 
     /// The export called `name`, if any.
     public func export(named name: String) -> Extern? {
-        for e in module.metadata.exports where e.name == name { return extern(e) }
-        return nil
+        guard let i = module.exportIndex[WasmName(name)] else { return nil }
+        return extern(module.metadata.exports[i])
     }
 
-    /// Every export, in module order.
+    /// Every export, in module order (table exports are left out until tables land).
     public var exports: [(name: String, value: Extern)] {
-        module.metadata.exports.map { ($0.name, extern($0)) }
+        module.metadata.exports.compactMap { e in extern(e).map { (e.name, $0) } }
     }
 
     /// The exported function called `name`, if any.
@@ -318,6 +305,7 @@ public final class Instance {
     }
 
     /// Calls the exported function `name` with `args`.
+    @discardableResult
     public func call(_ name: String, _ args: [Value] = []) throws(RuntimeError) -> [Value] {
         guard let f = function(named: name) else { throw RuntimeError.usage("no exported function named \"\(name)\"") }
         return try f.call(args)
@@ -330,4 +318,11 @@ private let memoryGrowBuiltin: @convention(c) (UnsafeMutableRawPointer?, UInt64)
         return -1
     }
     return Int64(old)
+}
+
+extension Module {
+    /// Instantiates this module in `store` (the same as ``Instance/init(module:store:imports:)``).
+    public func instantiate(store: Store, imports: Imports = Imports()) throws(RuntimeError) -> Instance {
+        try Instance(module: self, store: store, imports: imports)
+    }
 }

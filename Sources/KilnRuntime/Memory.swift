@@ -1,10 +1,11 @@
+import CKilnRuntime
+import KilnABI
+
 // Linear memory: an 8 GiB PROT_NONE reservation whose first `pages * 64 KiB` bytes are
 // read+write. Out-of-bounds accesses by wasm code fault in the rest and become traps.
 #if canImport(Glibc)
     import Glibc
 #endif
-import CKilnRuntime
-import KilnABI
 
 /// A wasm linear memory (https://webassembly.github.io/spec/core/syntax/modules.html#memories):
 /// defined by an instance, or created by the host to be imported (the spec tests'
@@ -31,7 +32,10 @@ public final class Memory {
     init(limits: MemoryLimits) throws(RuntimeError) {
         guard limits.minimum <= Self.maximumPages, (limits.maximum ?? 0) <= Self.maximumPages,
             limits.minimum <= (limits.maximum ?? Self.maximumPages)
-        else { throw RuntimeError.usage("memory limits \(limits.minimum)..\(limits.maximum.map { "\($0)" } ?? "") are invalid") }
+        else {
+            throw RuntimeError.usage(
+                "memory limits \(limits.minimum)..\(limits.maximum.map { "\($0)" } ?? "") are invalid")
+        }
         do {
             reservation = try MappedRegion.reserve(Self.reservationSize)
         } catch {
@@ -40,7 +44,8 @@ public final class Memory {
         maximumPages = limits.maximum
         // SAFETY: 16 bytes, 16-aligned, owned by this object, freed in deinit.
         definition = UnsafeMutableRawPointer.allocate(byteCount: VMMemoryDefinition.size, alignment: 16)
-        definition.storeBytes(of: UInt(bitPattern: reservation.base), toByteOffset: VMMemoryDefinition.base, as: UInt.self)
+        definition.storeBytes(
+            of: UInt(bitPattern: reservation.base), toByteOffset: VMMemoryDefinition.base, as: UInt.self)
         definition.storeBytes(of: 0, toByteOffset: VMMemoryDefinition.length, as: UInt.self)
         guard grow(by: limits.minimum) != nil else {
             throw RuntimeError.resource("cannot make \(limits.minimum) pages of linear memory accessible")
@@ -100,7 +105,8 @@ public final class Memory {
     /// Copies `bytes` into the memory at `offset`.
     public func write(_ bytes: [UInt8], at offset: UInt64) throws(RuntimeError) {
         guard checkRange(offset, bytes.count) else {
-            throw RuntimeError.usage("memory write of \(bytes.count) bytes at \(offset) is out of bounds (\(byteCount) bytes)")
+            throw RuntimeError.usage(
+                "memory write of \(bytes.count) bytes at \(offset) is out of bounds (\(byteCount) bytes)")
         }
         bytes.withUnsafeBytes { src in
             // SAFETY: the range lies within the accessible length, checked above.

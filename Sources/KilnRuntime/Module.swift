@@ -1,9 +1,10 @@
 // A loaded artifact: checked, its code mapped R+X, its trap table registered.
 import CKilnRuntime
+import KilnABI
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import KilnABI
 
 /// A compiled wasm module loaded from a Kiln artifact: immutable once loaded, shareable
 /// across threads, and instantiated any number of times (each ``Instance`` maps the
@@ -27,6 +28,12 @@ public final class Module: @unchecked Sendable {
     private let trapKinds: UnsafeMutableBufferPointer<UInt8>
     /// Display names of every function (imports first), for traps.
     let functionNames: [String]
+    /// Type index of every function (imports first).
+    let functionTypeIndices: [UInt32]
+    /// How many functions are imported.
+    let importedFunctionCount: Int
+    /// Export name -> index in `metadata.exports` (the first, if a name repeats).
+    let exportIndex: [WasmName: Int]
 
     /// The module's imports, in order.
     public var imports: [ImportDescription] {
@@ -82,6 +89,13 @@ public final class Module: @unchecked Sendable {
         self.trapOffsets = offsets
         self.trapKinds = kinds
         self.functionNames = Self.displayNames(m)
+        self.functionTypeIndices = Self.typeIndices(m)
+        self.importedFunctionCount = m.importedFunctionCount
+        var exportIndex: [WasmName: Int] = [:]
+        for (i, e) in m.exports.enumerated() where exportIndex[WasmName(e.name)] == nil {
+            exportIndex[WasmName(e.name)] = i
+        }
+        self.exportIndex = exportIndex
         self.file = fd
         self.code = code
         self.codeBase = base
@@ -120,7 +134,7 @@ public final class Module: @unchecked Sendable {
         let offset = pc &- UInt(bitPattern: base)
         for (i, f) in metadata.functions.enumerated()
         where UInt(f.codeOffset) <= offset && offset < UInt(f.codeOffset) + UInt(f.codeSize) {
-            return functionNames[metadata.importedFunctionCount + i]
+            return functionNames[importedFunctionCount + i]
         }
         return nil
     }
@@ -152,18 +166,16 @@ public final class Module: @unchecked Sendable {
     func functionType(_ index: Int) -> Signature {
         metadata.types[Int(functionTypeIndex(index))]
     }
-    func functionTypeIndex(_ index: Int) -> UInt32 {
-        let imported = metadata.importedFunctionCount
-        if index < imported {
-            var n = 0
-            for i in metadata.imports {
-                if case .function(let t) = i.kind {
-                    if n == index { return t }
-                    n += 1
-                }
-            }
+    func functionTypeIndex(_ index: Int) -> UInt32 { functionTypeIndices[index] }
+
+    /// Type index of every function, imports first (computed once at load).
+    static func typeIndices(_ m: ArtifactMetadata) -> [UInt32] {
+        var result: [UInt32] = []
+        for i in m.imports {
+            if case .function(let t) = i.kind { result.append(t) }
         }
-        return metadata.functions[index - imported].typeIndex
+        for f in m.functions { result.append(f.typeIndex) }
+        return result
     }
     /// Type of global `index` (imports first).
     func globalType(_ index: Int) -> GlobalTypeEntry {

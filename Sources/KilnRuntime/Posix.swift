@@ -2,6 +2,7 @@
 // errno comes back as a typed value, and EFAULT/EBADF (which only a Kiln bug can cause)
 // stop the process. Mappings are `~Copyable` owners that unmap in `deinit`.
 import CKilnRuntime
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -158,7 +159,8 @@ package struct MappedRegion: ~Copyable {
     static func mapFile(
         _ fd: borrowing FileDescriptor, offset: UInt64, length: Int, protection: Int32
     ) throws(SystemCallError) -> MappedRegion {
-        let p = try Posix.mmap(length: length, protection: protection, flags: MAP_PRIVATE, fd: fd.rawValue, offset: offset)
+        let p = try Posix.mmap(
+            length: length, protection: protection, flags: MAP_PRIVATE, fd: fd.rawValue, offset: offset)
         return MappedRegion(unsafe: p, length: length)
     }
 

@@ -6,11 +6,13 @@ import KilnRuntime
 final class HostEnvironment {
     let engine = Engine()
     let store: Store
-    private var registered: [String: Instance] = [:]
+    /// Keyed by UTF-8 bytes: wasm names are byte strings, and Swift's `String` equality
+    /// would merge canonically equivalent names.
+    private var registered: [[UInt8]: Instance] = [:]
     /// Names registered from modules that were skipped or failed: importing from them
     /// cannot succeed.
-    private var missing: Set<String> = []
-    private let spectest: [String: Extern]
+    private var missing: Set<[UInt8]> = []
+    private let spectest: [[UInt8]: Extern]
 
     init() {
         store = Store(engine: engine)
@@ -18,13 +20,13 @@ final class HostEnvironment {
     }
 
     func register(_ instance: Instance, as name: String) {
-        registered[name] = instance
-        missing.remove(name)
+        registered[Array(name.utf8)] = instance
+        missing.remove(Array(name.utf8))
     }
 
     func registerMissing(_ name: String) {
-        registered[name] = nil
-        missing.insert(name)
+        registered[Array(name.utf8)] = nil
+        missing.insert(Array(name.utf8))
     }
 
     /// Instantiates `module`, resolving each import from `spectest` or a registered
@@ -34,9 +36,9 @@ final class HostEnvironment {
         for i in module.imports {
             let extern: Extern?
             if i.module == "spectest" {
-                extern = spectest[i.name]
+                extern = spectest[Array(i.name.utf8)]
             } else {
-                extern = registered[i.module]?.export(named: i.name)
+                extern = registered[Array(i.module.utf8)]?.export(named: i.name)
             }
             if let extern { imports.define(module: i.module, name: i.name, extern) }
         }
@@ -54,7 +56,7 @@ final class HostEnvironment {
 /// The `spectest` module every spec script may import from: print functions that do
 /// nothing, the globals of value 666, and a memory of 1 to 2 pages.
 enum SpectestModule {
-    static func exports(store: Store) -> [String: Extern] {
+    static func exports(store: Store) -> [[UInt8]: Extern] {
         var e: [String: Extern] = [:]
         func printer(_ params: [ValueKind]) -> Extern {
             .function(Function(HostFunction(name: "spectest.print", parameters: params, results: []) { _, _ in [] }))
@@ -76,6 +78,6 @@ enum SpectestModule {
         if let memory = try? Memory(minimumPages: 1, maximumPages: 2) {
             e["memory"] = .memory(memory)
         }
-        return e
+        return Dictionary(uniqueKeysWithValues: e.map { (Array($0.key.utf8), $0.value) })
     }
 }

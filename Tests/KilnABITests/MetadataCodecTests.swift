@@ -14,6 +14,13 @@ import Testing
         m.trapSites = [TrapSite(codeOffset: 20, kind: .unreachable)]
         m.entryTrampolines = [100]
         m.hostCallStubs = [ArtifactMetadata.noCode]
+        m.tableInit = .checked
+        m.tables = [TableEntry(type: TableTypeEntry(element: .funcref, limits: MemoryLimits(minimum: 3, maximum: nil)), initializer: nil, hasImage: true)]
+        m.elementSegments = [
+            ElementSegmentEntry(mode: .active(table: 0, offset: ConstExpr([.i32Const(1)])), kind: .funcref, items: [ConstExpr([.refFunc(1)]), ConstExpr([.refNull(.funcref)])], isInImage: true),
+            ElementSegmentEntry(mode: .passive, kind: .externref, items: [], isInImage: false),
+        ]
+        m.lazyTrampoline = 200
         return m
     }
 

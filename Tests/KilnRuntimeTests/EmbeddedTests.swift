@@ -61,12 +61,6 @@ import Testing
         return nil
     }
 
-    static var embeddedTables: URL? {
-        guard let tc = toolchain else { return nil }
-        let lib = tc.appendingPathComponent("lib/swift/embedded/x86_64-unknown-linux-gnu/libswiftUnicodeDataTables.a")
-        return FileManager.default.fileExists(atPath: lib.path) ? lib : nil
-    }
-
     @discardableResult
     func run(_ args: [String], in dir: URL) throws -> String {
         let p = Process()
@@ -85,42 +79,68 @@ import Testing
         return text
     }
 
-    @Test(.enabled(if: embeddedTables != nil, "needs the toolchain's Embedded Swift libraries"))
-    func coreBuildsAndRunsAsEmbeddedSwift() throws {
+    static func embeddedTables(_ triple: String) -> URL? {
+        guard let tc = toolchain else { return nil }
+        let lib = tc.appendingPathComponent("lib/swift/embedded/\(triple)/libswiftUnicodeDataTables.a")
+        return FileManager.default.fileExists(atPath: lib.path) ? lib : nil
+    }
+
+    static func tool(_ name: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(name)")
+        }
+    }
+
+    /// Builds KilnABI + KilnRuntime + the small host for `triple` with Embedded Swift,
+    /// links it with `cc`, runs it with `runner` on the x86-64 fixture, returns its output.
+    func buildAndRun(triple: String, extraFlags: [String], cc: String, runner: [String]) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-embedded-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let src = Self.repo.appendingPathComponent("Sources")
-        let header = src.appendingPathComponent("CKilnRuntime/include/CKilnRuntime.h").path
-        try "module CKilnRuntime { header \"\(header)\"\n export * }\n".write(
-            to: dir.appendingPathComponent("module.modulemap"), atomically: true, encoding: .utf8)
+        let include = src.appendingPathComponent("CKilnRuntime/include")
+        try "module CKilnRuntime { header \"\(include.appendingPathComponent("CKilnRuntime.h").path)\"\n export * }\n"
+            .write(to: dir.appendingPathComponent("module.modulemap"), atomically: true, encoding: .utf8)
         try Self.host.write(to: dir.appendingPathComponent("main.swift"), atomically: true, encoding: .utf8)
         try Data(HandAssembled.standard).write(to: dir.appendingPathComponent("fixture.so"))
         func swiftFiles(_ target: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: src.appendingPathComponent(target).path)
-                .filter { $0.hasSuffix(".swift") }.sorted().map { src.appendingPathComponent(target).appendingPathComponent($0).path }
+            let folder = src.appendingPathComponent(target)
+            return try FileManager.default.contentsOfDirectory(atPath: folder.path)
+                .filter { $0.hasSuffix(".swift") }.sorted().map { folder.appendingPathComponent($0).path }
         }
-        let common = [
-            "swiftc", "-target", "x86_64-unknown-linux-gnu", "-enable-experimental-feature", "Embedded", "-wmo",
-            "-parse-as-library", "-package-name", "kiln", "-I", dir.path, "-Xcc",
-            "-fmodule-map-file=\(dir.appendingPathComponent("module.modulemap").path)",
-        ]
+        let common =
+            [
+                "swiftc", "-target", triple, "-enable-experimental-feature", "Embedded", "-wmo", "-parse-as-library",
+                "-package-name", "kiln", "-I", dir.path, "-Xcc",
+                "-fmodule-map-file=\(dir.appendingPathComponent("module.modulemap").path)",
+            ] + extraFlags
         try run(
             common + ["-module-name", "KilnABI", "-emit-module", "-emit-module-path", "KilnABI.swiftmodule", "-c"]
                 + (try swiftFiles("KilnABI")) + ["-o", "abi.o"], in: dir)
         try run(
-            common + ["-module-name", "KilnRuntime", "-emit-module", "-emit-module-path", "KilnRuntime.swiftmodule", "-c"]
+            common + [
+                "-module-name", "KilnRuntime", "-emit-module", "-emit-module-path", "KilnRuntime.swiftmodule", "-c",
+            ]
                 + (try swiftFiles("KilnRuntime")) + ["-o", "runtime.o"], in: dir)
         try run(common + ["-module-name", "Host", "-c", "main.swift", "-o", "main.o"], in: dir)
         try run(
             [
-                "clang", "-c", "-O2", "-I", src.appendingPathComponent("CKilnRuntime/include").path,
-                src.appendingPathComponent("CKilnRuntime/shim.c").path, "-o", "shim.o",
-            ], in: dir)
-        try run(
-            ["clang", "main.o", "runtime.o", "abi.o", "shim.o", Self.embeddedTables!.path, "-lm", "-lpthread", "-o", "host"],
+                cc, "-c", "-O2", "-I", include.path, src.appendingPathComponent("CKilnRuntime/shim.c").path, "-o",
+                "shim.o",
+            ],
             in: dir)
-        let output = try run(["./host"], in: dir)
+        try run(
+            [
+                cc, "main.o", "runtime.o", "abi.o", "shim.o", Self.embeddedTables(triple)!.path, "-lm", "-lpthread",
+                "-o", "host",
+            ],
+            in: dir)
+        return try run(runner + ["./host"], in: dir)
+    }
+
+    @Test(.enabled(if: embeddedTables("x86_64-unknown-linux-gnu") != nil, "needs the Embedded Swift libraries"))
+    func coreBuildsAndRunsAsEmbeddedSwift() throws {
+        let output = try buildAndRun(triple: "x86_64-unknown-linux-gnu", extraFlags: [], cc: "clang", runner: [])
         #expect(
             output == """
                 add 42
@@ -131,5 +151,23 @@ import Testing
                 wasm trap: out of bounds memory access in load
 
                 """)
+    }
+
+    /// The same core cross-built for AArch64 (glibc headers from libc6-dev-arm64-cross,
+    /// linked with aarch64-linux-gnu-gcc) runs under qemu and refuses the x86-64 artifact.
+    @Test(
+        .enabled(
+            if: embeddedTables("aarch64-none-none-elf") != nil && tool("aarch64-linux-gnu-gcc") && tool("qemu-aarch64")
+                && FileManager.default.fileExists(atPath: "/usr/aarch64-linux-gnu/include/stdio.h"),
+            "needs the AArch64 Embedded Swift libraries, gcc-aarch64-linux-gnu and qemu-user"))
+    func coreCrossBuildsForAArch64() throws {
+        let output = try buildAndRun(
+            triple: "aarch64-none-none-elf",
+            extraFlags: ["-Xcc", "-I/usr/aarch64-linux-gnu/include", "-Xcc", "-D__linux__", "-Xcc", "-D__unix__"],
+            cc: "aarch64-linux-gnu-gcc", runner: ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"])
+        #expect(
+            output
+                == "load error: wrong ISA: the artifact is for x86_64 (e_machine 62), this host is aarch64 (e_machine 183)\n"
+        )
     }
 }

@@ -67,7 +67,8 @@ enum HandAssembled {
         ]
         m.dataSegments = [
             DataSegmentEntry(offset: ConstExpr([.i32Const(0)]), isInImage: true, bytes: []),
-            DataSegmentEntry(offset: ConstExpr([.i32Const(8), .i32Const(8), .i32Add]), isInImage: false, bytes: [1, 2, 3, 4]),
+            DataSegmentEntry(
+                offset: ConstExpr([.i32Const(8), .i32Const(8), .i32Add]), isInImage: false, bytes: [1, 2, 3, 4]),
         ]
         m.memoryImage = MemoryImageEntry(memoryOffset: 0, length: 4096)
         m.trapSites = [
@@ -78,7 +79,10 @@ enum HandAssembled {
             TrapSite(codeOffset: At.hostStubSite, kind: .hostError),
         ]
         m.entryTrampolines = types.indices.map { At.entries + 0x40 * UInt32($0) }
-        m.hostCallStubs = [ArtifactMetadata.noCode, ArtifactMetadata.noCode, ArtifactMetadata.noCode, At.hostStub, ArtifactMetadata.noCode]
+        m.hostCallStubs = [
+            ArtifactMetadata.noCode, ArtifactMetadata.noCode, ArtifactMetadata.noCode, At.hostStub,
+            ArtifactMetadata.noCode,
+        ]
         return m
     }
 

@@ -61,7 +61,10 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
                 _ = try instance.call("add", args)
                 Issue.record("accepted \(args)")
             } catch {
-                guard case .usage = error else { Issue.record("\(error)"); continue }
+                guard case .usage = error else {
+                    Issue.record("\(error)")
+                    continue
+                }
             }
         }
         #expect(throws: RuntimeError.self) { try instance.call("nope") }
@@ -70,7 +73,10 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
     @Test func globalsAreInitialisedAndShared() throws {
         let instance = try fixtureInstance()
         #expect(try instance.call("getGlobal") == [.i64(42)])
-        guard case .global(let g)? = instance.export(named: "g") else { Issue.record("no global"); return }
+        guard case .global(let g)? = instance.export(named: "g") else {
+            Issue.record("no global")
+            return
+        }
         #expect(g.value == .i64(42))
         try g.set(.i64(7))
         #expect(try instance.call("getGlobal") == [.i64(7)])
@@ -121,7 +127,10 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
             _ = try instance.call("callHost", [.i32(13)])
             Issue.record("no trap")
         } catch {
-            guard case .trap(let trap) = error else { Issue.record("\(error)"); return }
+            guard case .trap(let trap) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(trap.kind == .hostError)
             #expect(trap.detail == "the host says no")
             #expect(trap.function == "env.double")
@@ -144,7 +153,8 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
         }
         #expect(linkMessage(Imports()) == "unknown import")
         var wrongType = Imports()
-        wrongType.define(module: "env", name: "double", HostFunction(parameters: [.i64], results: [.i32]) { _, _ in [] })
+        wrongType.define(
+            module: "env", name: "double", HostFunction(parameters: [.i64], results: [.i32]) { _, _ in [] })
         #expect(linkMessage(wrongType) == "incompatible import type")
         var wrongKind = Imports()
         wrongKind.define(module: "env", name: "double", .memory(try Memory(minimumPages: 1)))
@@ -176,7 +186,8 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
         m.memory = nil
         m.memoryImage = nil
         m.dataSegments = [DataSegmentEntry(offset: ConstExpr([.i32Const(10)]), isInImage: false, bytes: [7])]
-        m.imports.append(ImportEntry(module: "spectest", name: "memory", kind: .memory(MemoryLimits(minimum: 1, maximum: 2))))
+        m.imports.append(
+            ImportEntry(module: "spectest", name: "memory", kind: .memory(MemoryLimits(minimum: 1, maximum: 2))))
         let module = try Module(bytes: try HandAssembled.build(m), engine: engine)
         let store = Store(engine: engine)
         func instantiate(_ memory: Memory) throws(RuntimeError) -> Instance {
@@ -195,28 +206,58 @@ func fixtureInstance(store: Store? = nil) throws -> Instance {
 
     @Test func outOfBoundsDataSegmentTraps() throws {
         var m = HandAssembled.metadata()
-        m.dataSegments.append(DataSegmentEntry(offset: ConstExpr([.i32Const(65534)]), isInImage: false, bytes: [1, 2, 3]))
+        m.dataSegments.append(
+            DataSegmentEntry(offset: ConstExpr([.i32Const(65534)]), isInImage: false, bytes: [1, 2, 3]))
         let module = try Module(bytes: try HandAssembled.build(m), engine: engine)
         do {
             _ = try Instance(module: module, store: Store(engine: engine), imports: fixtureImports())
             Issue.record("instantiated")
         } catch {
-            guard case .trap(let t) = error else { Issue.record("\(error)"); return }
+            guard case .trap(let t) = error else {
+                Issue.record("\(error)")
+                return
+            }
             #expect(t.kind == .outOfBoundsMemoryAccess)
         }
     }
 
     @Test func importedGlobalInInitializer() throws {
         var m = HandAssembled.metadata()
-        m.imports.append(ImportEntry(module: "env", name: "base", kind: .global(GlobalTypeEntry(kind: .i64, isMutable: false))))
+        m.imports.append(
+            ImportEntry(module: "env", name: "base", kind: .global(GlobalTypeEntry(kind: .i64, isMutable: false))))
         m.globals[0].initializer = ConstExpr([.globalGet(0), .i64Const(2), .i64Add])
         let module = try Module(bytes: try HandAssembled.build(m), engine: engine)
         var imports = fixtureImports()
-        imports.define(module: "env", name: "base", .global(try Global(type: GlobalTypeEntry(kind: .i64, isMutable: false), value: .i64(40))))
+        imports.define(
+            module: "env", name: "base",
+            .global(try Global(type: GlobalTypeEntry(kind: .i64, isMutable: false), value: .i64(40))))
         let instance = try Instance(module: module, store: Store(engine: engine), imports: imports)
         #expect(try instance.call("getGlobal") == [.i64(42)])
         var wrong = fixtureImports()
-        wrong.define(module: "env", name: "base", .global(try Global(type: GlobalTypeEntry(kind: .i64, isMutable: true), value: .i64(40))))
-        #expect(throws: RuntimeError.self) { try Instance(module: module, store: Store(engine: engine), imports: wrong) }
+        wrong.define(
+            module: "env", name: "base",
+            .global(try Global(type: GlobalTypeEntry(kind: .i64, isMutable: true), value: .i64(40))))
+        #expect(throws: RuntimeError.self) {
+            try Instance(module: module, store: Store(engine: engine), imports: wrong)
+        }
+    }
+
+    /// Wasm names are byte strings: canonically equivalent but different UTF-8 names are
+    /// different exports and imports (names.wast).
+    @Test func namesCompareByBytes() throws {
+        var m = HandAssembled.metadata()
+        m.exports.append(ExportEntry(name: "\u{C5}", kind: .function, index: 1))  // answer
+        m.exports.append(ExportEntry(name: "A\u{30A}", kind: .function, index: 3))  // add
+        let instance = try Instance(
+            module: try Module(bytes: try HandAssembled.build(m), engine: engine), store: Store(engine: engine),
+            imports: fixtureImports())
+        #expect(try instance.call("\u{C5}") == [.i32(42)])
+        #expect(try instance.call("A\u{30A}", [.i32(1), .i32(2)]) == [.i32(3)])
+        var imports = Imports()
+        imports.define(
+            module: "m", name: "\u{C5}",
+            .global(try Global(type: GlobalTypeEntry(kind: .i32, isMutable: false), value: .i32(1))))
+        #expect(imports.lookup(module: "m", name: "A\u{30A}") == nil)
+        #expect(imports.lookup(module: "m", name: "\u{C5}") != nil)
     }
 }

@@ -29,7 +29,8 @@ func trap(_ body: () throws -> Void) -> Trap? {
     @Test func hundredTrapsInALoop() throws {
         let instance = try fixtureInstance()
         for i in 0..<100 {
-            let t = try #require(trap { _ = try instance.call(i % 2 == 0 ? "boom" : "div", i % 2 == 0 ? [] : [.i32(1), .i32(0)]) })
+            let t = try #require(
+                trap { _ = try instance.call(i % 2 == 0 ? "boom" : "div", i % 2 == 0 ? [] : [.i32(1), .i32(0)]) })
             #expect(t.kind == (i % 2 == 0 ? .unreachable : .integerDivideByZero))
             #expect(try instance.call("add", [.i32(UInt32(i)), .i32(1)]) == [.i32(UInt32(i + 1))])
         }
@@ -73,7 +74,9 @@ func trap(_ body: () throws -> Void) -> Trap? {
                 for j in 0..<200 {
                     switch j % 4 {
                     case 0:
-                        if trap({ _ = try instance.call("boom") })?.kind != .unreachable { failures.add("thread \(i): boom") }
+                        if trap({ _ = try instance.call("boom") })?.kind != .unreachable {
+                            failures.add("thread \(i): boom")
+                        }
                     case 1:
                         if trap({ _ = try instance.call("load", [.i32(1 << 20)]) })?.kind != .outOfBoundsMemoryAccess {
                             failures.add("thread \(i): load")
@@ -104,7 +107,9 @@ func trap(_ body: () throws -> Void) -> Trap? {
                     let instance = try Instance(module: module, store: Store(engine: engine), imports: fixtureImports())
                     try instance.memory!.write([UInt8(i)], at: 200)
                     if try instance.call("load", [.i32(200)]) != [.i32(UInt32(i))] { failures.add("load \(i)") }
-                    if try instance.call("callHost", [.i32(UInt32(i))]) != [.i32(UInt32(2 * i + 1))] { failures.add("host \(i)") }
+                    if try instance.call("callHost", [.i32(UInt32(i))]) != [.i32(UInt32(2 * i + 1))] {
+                        failures.add("host \(i)")
+                    }
                 }
             } catch {
                 failures.add("thread \(i): \(error)")
