@@ -260,8 +260,12 @@ class Kiln:
         if rc != 0:
             self.problem = "`kiln compile` is not implemented yet: " + first_line(err or out)
             return
-        m = re.search(r"(--[a-z-]+)[^\n]*\b(eager|checked)\b", out + err)
-        self.strategy_flag = m.group(1) if m else None
+        # The table-strategy option: the one whose help mentions `eager` (`--table-init`).
+        self.strategy_flag = None
+        for m in re.finditer(r"(--[a-z][a-z-]*)((?:(?!\n\s*-).)*)", out + err, re.S):
+            if re.search(r"\beager\b", m.group(2)):
+                self.strategy_flag = m.group(1)
+                break
         # `kiln compile --verbose` reports its own time ("in N ms"): no process start-up.
         self.compile_verbose = "--verbose" in (out + err)
         rc, out, err, _ = sh([path, "run", "--help"])
