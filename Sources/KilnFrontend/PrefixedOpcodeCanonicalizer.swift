@@ -246,6 +246,17 @@ struct InstructionCursor {
         for _ in 0..<count { try skipLEB(maxBytes: 5) }
     }
 
+    /// Moves past one whole instruction (a prefixed sub-opcode read as any LEB128 u32).
+    mutating func skipInstruction() throws(Undelimited) {
+        let opcode = try byte()
+        if PrefixedOpcodeCanonicalizer.rewrittenPrefixes.contains(opcode) {
+            let sub = try leb(maxBytes: 5)
+            try skipImmediates(prefix: opcode, subOpcode: UInt32(truncatingIfNeeded: sub))
+        } else {
+            try skipImmediates(of: opcode)
+        }
+    }
+
     /// The immediates of a one-byte opcode (prefixes 0xFC/0xFD excluded; 0xFB included,
     /// its sub-opcode copied as it is).
     mutating func skipImmediates(of opcode: UInt8) throws(Undelimited) {
