@@ -1,5 +1,7 @@
+import Foundation
 @testable import KilnFrontend
 import Testing
+import WAT
 import WasmParser
 
 /// One instruction of a hand-built body: its minimal encoding and one whose `0xFC`/`0xFD`
@@ -227,5 +229,43 @@ private let specLEBModule: [UInt8] =
             instructions += found.count
         }
         #expect(instructions > 60)
+    }
+}
+
+/// The same check over every module of every spec file (about 8,800 bodies: GC,
+/// exceptions, tail calls, SIMD lanes and memargs, relaxed SIMD, multi-memory, memory64),
+/// and each of those modules canonicalizes to itself (binary-leb128.wast:964 excepted).
+@Suite struct PrefixedOpcodeBoundarySpecTests {
+    static let files: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: SpecValidationRunner.specDirectory)) ?? []
+        return names.filter { $0.hasSuffix(".wast") }.map { String($0.dropLast(5)) }.sorted()
+    }()
+
+    @Test(arguments: files)
+    func boundaries(_ file: String) throws {
+        let path = "\(SpecValidationRunner.specDirectory)/\(file).wast"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        var wast = try parseWAST(text, features: .all)
+        var bodies = 0
+        while let (result, _) = wast.nextDirectiveResult() {
+            guard case .success(.module(let directive)) = result,
+                let bytes = SpecValidationRunner.binary(of: directive.source).bytes,
+                let module = try? decodeStructure(bytes)
+            else { continue }
+            #expect(try PrefixedOpcodeCanonicalizer.canonicalize(bytes) == bytes || file == "binary-leb128")
+            for code in module.bodies {
+                let expression = Array(code.expression)
+                var parser = ExpressionParser(code: code)
+                let base = parser.offset
+                var expected: [Int] = []
+                while let next = try? parser.parse(), next != nil { expected.append(parser.offset - base) }
+                var cursor = InstructionCursor(bytes: expression, index: 0, end: expression.count)
+                var found: [Int] = []
+                while found.count < expected.count, (try? cursor.skipInstruction()) != nil { found.append(cursor.index) }
+                #expect(found == expected, "\(file): body \(bodies)")
+                bodies += 1
+            }
+        }
+        print("\(file): \(bodies) bodies")
     }
 }
