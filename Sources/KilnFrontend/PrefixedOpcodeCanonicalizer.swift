@@ -17,9 +17,10 @@
 /// Instructions are delimited by an instruction-length decoder over the opcode table
 /// (the instructions WasmParser knows), never by looking for byte patterns. Where it
 /// cannot delimit an instruction (an opcode neither it nor WasmParser knows, an
-/// immediate running past the body), the rest of that body is copied unchanged and the
-/// decoder reports the problem there. A sub-opcode LEB128 that is too long or has unused
-/// bits set makes the module malformed, worded as the spec says.
+/// immediate running past the body), the rest of the code section is copied unchanged,
+/// so the second decode reports that first problem as it would have. A sub-opcode
+/// LEB128 that is too long or has unused bits set makes the module malformed, worded as
+/// the spec says.
 enum PrefixedOpcodeCanonicalizer {
     /// The prefixes whose sub-opcode is rewritten.
     static let rewrittenPrefixes: Set<UInt8> = [0xFC, 0xFD]
@@ -76,12 +77,13 @@ enum PrefixedOpcodeCanonicalizer {
         var out = Array(bytes[range.lowerBound..<first])
         var changed = false
         var index = first
-        for _ in 0..<count {
+        var delimited = true
+        for _ in 0..<count where delimited {
             guard let (size, bodyStart) = readLEB(bytes, at: index, limit: range.upperBound, maxBytes: 5),
                 bodyStart + Int(size) <= range.upperBound
             else { break }
             let bodyEnd = bodyStart + Int(size)
-            if let body = try functionBody(bytes, bodyStart..<bodyEnd) {
+            if let body = try functionBody(bytes, bodyStart..<bodyEnd, delimited: &delimited) {
                 appendLEB(UInt64(body.count), to: &out)
                 out += body
                 changed = true
@@ -96,7 +98,11 @@ enum PrefixedOpcodeCanonicalizer {
     }
 
     /// One body rewritten (locals copied, instructions walked), or `nil` when unchanged.
-    private static func functionBody(_ bytes: [UInt8], _ range: Range<Int>) throws(ModuleError) -> [UInt8]? {
+    /// `delimited` turns false where an instruction could not be delimited (the rest of
+    /// the body is then copied as it is).
+    private static func functionBody(
+        _ bytes: [UInt8], _ range: Range<Int>, delimited: inout Bool
+    ) throws(ModuleError) -> [UInt8]? {
         var cursor = InstructionCursor(bytes: bytes, index: range.lowerBound, end: range.upperBound)
         do throws(InstructionCursor.Undelimited) {
             let groups = try cursor.leb(maxBytes: 5)
@@ -105,6 +111,7 @@ enum PrefixedOpcodeCanonicalizer {
                 try cursor.skipValueType()
             }
         } catch {
+            delimited = false
             return nil
         }
         var out = Array(bytes[range.lowerBound..<cursor.index])
@@ -115,6 +122,7 @@ enum PrefixedOpcodeCanonicalizer {
             if rewrittenPrefixes.contains(opcode) {
                 guard let sub = try subOpcode(&cursor) else {
                     out += bytes[start..<range.upperBound]
+                    delimited = false
                     break walk
                 }
                 out.append(opcode)
@@ -124,6 +132,7 @@ enum PrefixedOpcodeCanonicalizer {
                     try cursor.skipImmediates(prefix: opcode, subOpcode: sub)
                 } catch {
                     out += bytes[immediates..<range.upperBound]
+                    delimited = false
                     break walk
                 }
                 out += bytes[immediates..<cursor.index]
@@ -132,6 +141,7 @@ enum PrefixedOpcodeCanonicalizer {
                     try cursor.skipImmediates(of: opcode)
                 } catch {
                     out += bytes[start..<range.upperBound]
+                    delimited = false
                     break walk
                 }
                 out += bytes[start..<cursor.index]

@@ -148,6 +148,14 @@ private let specLEBModule: [UInt8] =
         let bytes = moduleWithBody([0x43] + f32Bytes + [0xFC, 0x80, 0x00, 0x1A, 0xFF, 0x0B])
         let error = try #require(decodeError(bytes))
         #expect(error.message == "illegal opcode ff")
+        // The first problem in module order is reported, not a later body's over-long sub-opcode.
+        let first: [UInt8] = [0x00, 0x43] + f32Bytes + [0xFC, 0x80, 0x00, 0x1A, 0xFF, 0x0B]
+        let second: [UInt8] = [0x00, 0xFC, 0x87, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1A, 0x0B]
+        let two = binaryModule([
+            (1, [0x01, 0x60, 0x00, 0x00]), (3, [0x02, 0x00, 0x00]),
+            (10, [0x02] + leb(UInt32(first.count)) + first + leb(UInt32(second.count)) + second),
+        ])
+        #expect(decodeError(two)?.message == "illegal opcode ff")
         // A sub-opcode nothing defines stays illegal, in minimal form.
         let unknown = try #require(decodeError(moduleWithBody([0xFC, 0xF0, 0x80, 0x00, 0x0B])))
         #expect(unknown.message.hasPrefix("illegal opcode fc"))
