@@ -3,17 +3,18 @@ import KilnABI
 
 /// Something an instance exports or a host provides to an import
 /// (https://webassembly.github.io/spec/core/exec/runtime.html#external-values).
-/// Tables come with the table work.
 public enum Extern {
     case function(Function)
     case memory(Memory)
     case global(Global)
+    case table(Table)
 
     var typeName: String {
         switch self {
         case .function: return "function"
         case .memory: return "memory"
         case .global: return "global"
+        case .table: return "table"
         }
     }
 }
@@ -67,7 +68,13 @@ public struct Function {
             }
             let slots = max(type.parameters.count, type.results.count, 1)
             var values = [UInt64](repeating: 0, count: slots)
-            for (i, a) in args.enumerated() { values[i] = a.slot }
+            for (i, a) in args.enumerated() {
+                // A funcref from the host must be a real funcref of a live instance.
+                if case .funcref(let r?) = a, !FuncRefs.isReal(r.address) {
+                    throw RuntimeError.usage("argument \(i): funcref \(r.address) is not a funcref of a live instance")
+                }
+                values[i] = a.slot
+            }
             let outcome = values.withUnsafeMutableBufferPointer { buf in
                 instance.store.enterWasm(entry: entry, vmctx: instance.vmctx, code: code, values: buf.baseAddress!)
             }
