@@ -59,6 +59,12 @@ public struct Function {
         for (i, (a, p)) in zip(args, type.parameters).enumerated() where a.kind != p {
             throw RuntimeError.usage("argument \(i) has type \(a.kind.name), expected \(p.name)")
         }
+        for (i, a) in args.enumerated() {
+            // A funcref from the host must be a real funcref of a live instance.
+            if case .funcref(let r?) = a, !FuncRefs.isReal(r.address) {
+                throw RuntimeError.usage("argument \(i): funcref \(r.address) is not a funcref of a live instance")
+            }
+        }
         switch kind {
         case .host(let host):
             return try host.callFromHost(args)
@@ -68,13 +74,7 @@ public struct Function {
             }
             let slots = max(type.parameters.count, type.results.count, 1)
             var values = [UInt64](repeating: 0, count: slots)
-            for (i, a) in args.enumerated() {
-                // A funcref from the host must be a real funcref of a live instance.
-                if case .funcref(let r?) = a, !FuncRefs.isReal(r.address) {
-                    throw RuntimeError.usage("argument \(i): funcref \(r.address) is not a funcref of a live instance")
-                }
-                values[i] = a.slot
-            }
+            for (i, a) in args.enumerated() { values[i] = a.slot }
             let outcome = values.withUnsafeMutableBufferPointer { buf in
                 instance.store.enterWasm(entry: entry, vmctx: instance.vmctx, code: code, values: buf.baseAddress!)
             }

@@ -35,6 +35,11 @@ enum SlotEncoding {
     case tagged
 }
 
+/// The state of a slot, as ``TableStorage/state(_:)`` reports it.
+package enum SlotState: Equatable, Sendable {
+    case null, lazy, real, uninitialized
+}
+
 /// The storage of one table: its reservation, its `VMTableDefinition` and what resolving
 /// a lazy slot needs. Owned by the defining instance (or by a host ``Table``).
 final class TableStorage {
@@ -216,6 +221,17 @@ final class TableStorage {
             i += 1
         }
         return real
+    }
+
+    /// Which of the slot states slot `index` is in (not its value: nothing leaves a table
+    /// but through `get`). For tests and `kiln inspect`; nil when out of bounds.
+    package func state(_ index: UInt64) -> SlotState? {
+        guard index < length else { return nil }
+        let r = raw(index)
+        switch encoding {
+        case .plain: return r == 0 ? .null : isLazy(r) ? .lazy : .real
+        case .tagged: return r == 0 ? .uninitialized : r == 1 ? .null : .real
+        }
     }
 
     // MARK: Writes
