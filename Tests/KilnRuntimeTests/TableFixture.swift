@@ -163,9 +163,9 @@ enum TableFixture {
         let xrestores = (0..<8).map { " movdqu xmm\($0), [rsp + \(48 + $0 * 16)]" }
         var image = ""
         if !o.importsTable && o.strategy != .eager {
-            if o.slots % 3 == 0 && o.slots > 9 {
+            if o.slots > 4096 {
                 // Large tables: the plain repeating pattern (slots 5 and 8 null).
-                image = " .rept \(o.slots / 3)\n .quad 1, 2, 0\n .endr"
+                image = " .rept \(o.slots / 3)\n .quad 1, 2, 0\n .endr\n" + ["", " .quad 1", " .quad 1, 2"][Int(o.slots % 3)]
             } else {
                 image = (0..<Int(o.slots)).map { " .quad \(item($0).map { UInt64($0) + 1 } ?? 0)" }.joined(separator: "\n")
             }
