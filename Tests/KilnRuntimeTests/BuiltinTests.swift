@@ -113,11 +113,15 @@ import Testing
         }
         // Overlapping copies in both directions.
         let ref = { (i: Int) in UInt64(UInt(bitPattern: instance.funcRef(index: i))) }
-        for (i, f) in [0, 1, 4, 0, 1].enumerated() { _ = callBuiltin(instance, .tableSet, [0, UInt64(900 + i), ref(f)]) }
+        for (i, f) in [0, 1, 4, 0, 1].enumerated() {
+            _ = callBuiltin(instance, .tableSet, [0, UInt64(900 + i), ref(f)])
+        }
         #expect(callBuiltin(instance, .tableCopy, [0, 0, 901, 900, 4]).trap == nil)
-        #expect((900..<905).map { callBuiltin(instance, .tableGet, [0, UInt64($0)]).result } == [0, 0, 1, 4, 0].map(ref))
+        #expect(
+            (900..<905).map { callBuiltin(instance, .tableGet, [0, UInt64($0)]).result } == [0, 0, 1, 4, 0].map(ref))
         #expect(callBuiltin(instance, .tableCopy, [0, 0, 900, 901, 4]).trap == nil)
-        #expect((900..<905).map { callBuiltin(instance, .tableGet, [0, UInt64($0)]).result } == [0, 1, 4, 0, 0].map(ref))
+        #expect(
+            (900..<905).map { callBuiltin(instance, .tableGet, [0, UInt64($0)]).result } == [0, 1, 4, 0, 0].map(ref))
     }
 
     @Test func tableCopyByAnImporterResolvesAgainstTheOwner() throws {

@@ -74,7 +74,9 @@ enum TableFixture {
             DataSegmentEntry(offset: nil, isInImage: false, bytes: [1, 2, 3, 4, 5]),
             DataSegmentEntry(offset: ConstExpr([.i32Const(100)]), isInImage: false, bytes: [9, 9]),
         ]
-        for (i, f) in functions.enumerated() { m.exports.append(ExportEntry(name: f.0, kind: .function, index: UInt32(i))) }
+        for (i, f) in functions.enumerated() {
+            m.exports.append(ExportEntry(name: f.0, kind: .function, index: UInt32(i)))
+        }
         m.exports.append(ExportEntry(name: "tab", kind: .table, index: 0))
         m.exports.append(ExportEntry(name: "mem", kind: .memory, index: 0))
         var segments: [ElementSegmentEntry] = []
@@ -91,7 +93,8 @@ enum TableFixture {
                 items: [ConstExpr([.refFunc(1)]), ConstExpr([.refNull(.funcref)]), ConstExpr([.refFunc(0)])],
                 isInImage: false))
         segments.append(
-            ElementSegmentEntry(mode: .declarative, kind: .funcref, items: [ConstExpr([.refFunc(4)])], isInImage: false))
+            ElementSegmentEntry(mode: .declarative, kind: .funcref, items: [ConstExpr([.refFunc(4)])], isInImage: false)
+        )
         m.elementSegments = segments
         m.trapSites = [
             TrapSite(codeOffset: At.undefinedSite, kind: .undefinedElement),
@@ -108,7 +111,8 @@ enum TableFixture {
     static func assembly(_ o: Options, layout: VMContextLayout) -> String {
         let tablePointer = layout.tablePointer(0)
         func entry(_ t: Int) -> String {
-            let loads = ["mov rdi, [rbx]", "mov rsi, [rbx + 8]"].prefix(types[t].parameters.count).joined(separator: "\n ")
+            let loads = ["mov rdi, [rbx]", "mov rsi, [rbx + 8]"].prefix(types[t].parameters.count).joined(
+                separator: "\n ")
             return """
                 .org \(At.entries + 0x40 * UInt32(t)), 0xcc
                  push rbp
@@ -157,17 +161,24 @@ enum TableFixture {
              test r10, r10
              jz .Luninit
             """
-        let saves = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].enumerated().map { " mov [rsp + \($0.offset * 8)], \($0.element)" }
-        let restores = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].enumerated().map { " mov \($0.element), [rsp + \($0.offset * 8)]" }
+        let saves = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].enumerated().map {
+            " mov [rsp + \($0.offset * 8)], \($0.element)"
+        }
+        let restores = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].enumerated().map {
+            " mov \($0.element), [rsp + \($0.offset * 8)]"
+        }
         let xsaves = (0..<8).map { " movdqu [rsp + \(48 + $0 * 16)], xmm\($0)" }
         let xrestores = (0..<8).map { " movdqu xmm\($0), [rsp + \(48 + $0 * 16)]" }
         var image = ""
         if !o.importsTable && o.strategy != .eager {
             if o.slots > 4096 {
                 // Large tables: the plain repeating pattern (slots 5 and 8 null).
-                image = " .rept \(o.slots / 3)\n .quad 1, 2, 0\n .endr\n" + ["", " .quad 1", " .quad 1, 2"][Int(o.slots % 3)]
+                image =
+                    " .rept \(o.slots / 3)\n .quad 1, 2, 0\n .endr\n"
+                    + ["", " .quad 1", " .quad 1, 2"][Int(o.slots % 3)]
             } else {
-                image = (0..<Int(o.slots)).map { " .quad \(item($0).map { UInt64($0) + 1 } ?? 0)" }.joined(separator: "\n")
+                image = (0..<Int(o.slots)).map { " .quad \(item($0).map { UInt64($0) + 1 } ?? 0)" }.joined(
+                    separator: "\n")
             }
         }
         let lazyFuncs = metadata(o).functions.enumerated().map {
@@ -263,7 +274,8 @@ enum TableFixture {
 
     /// Links the fixture and returns the artifact's bytes (cached per options).
     static func build(_ o: Options = Options()) throws -> [UInt8] {
-        let key = "\(o.strategy.name)-\(o.importsTable)-\(o.slots)-\(String(describing: o.maximum))-\(o.base)-\(o.segmentInMetadata)"
+        let key =
+            "\(o.strategy.name)-\(o.importsTable)-\(o.slots)-\(String(describing: o.maximum))-\(o.base)-\(o.segmentInMetadata)"
         cacheLock.lock()
         defer { cacheLock.unlock() }
         if let bytes = cache[key] { return bytes }

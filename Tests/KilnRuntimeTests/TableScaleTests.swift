@@ -43,7 +43,9 @@ import Testing
         for _ in 0..<100 { instances.append(try Instance(module: large, store: store, imports: Imports())) }
         let grown = (residentPages() - before) * Posix.pageSize
         #expect(grown < 100 * 64 * 1024, "100 instances added \(grown) bytes")
-        print("image table instantiation (debug build): 1k slots \(s) ns, 1M slots \(l) ns; 100 live 1M-slot instances +\(grown) bytes resident")
+        print(
+            "image table instantiation (debug build): 1k slots \(s) ns, 1M slots \(l) ns; 100 live 1M-slot instances +\(grown) bytes resident"
+        )
         // A call through the last slot copies one page of the table, not all of it.
         let last = UInt32((1 << 20) - 1)  // slot 1048575: 1048575 % 3 == 0 -> one
         #expect(try instances[0].call("callIndirect", [.i32(last)]) == [.i32(1)])

@@ -71,10 +71,13 @@ extension Instance {
         let code = UInt(bitPattern: module.codeBase!)
         for i in 0..<6 {
             let p = lazy + i * VMFuncRef.size
-            #expect(p.load(fromByteOffset: VMFuncRef.code, as: UInt.self) == code + UInt(TableFixture.At.lazyTrampoline))
+            #expect(
+                p.load(fromByteOffset: VMFuncRef.code, as: UInt.self) == code + UInt(TableFixture.At.lazyTrampoline))
             let type = module.metadata.functions[i].typeIndex
             #expect(p.load(fromByteOffset: VMFuncRef.typeId, as: UInt64.self) == support.typeIds[Int(type)])
-            #expect(p.load(fromByteOffset: VMFuncRef.vmctx, as: UnsafeRawPointer.self) == UnsafeRawPointer(support.lazyContext))
+            #expect(
+                p.load(fromByteOffset: VMFuncRef.vmctx, as: UnsafeRawPointer.self)
+                    == UnsafeRawPointer(support.lazyContext))
             #expect(p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self) == UInt64(i))
         }
         #expect(
@@ -108,7 +111,9 @@ extension Instance {
         #expect(e2?.kind == .corrupt)
         // A lazy funcref that does not match the metadata.
         m = TableFixture.metadata(o)
-        let badLazy = good.replacingOccurrences(of: " .quad \(TableFixture.At.lazyTrampoline), 0, 0, 1", with: " .quad \(TableFixture.At.lazyTrampoline), 1, 0, 1")
+        let badLazy = good.replacingOccurrences(
+            of: " .quad \(TableFixture.At.lazyTrampoline), 0, 0, 1",
+            with: " .quad \(TableFixture.At.lazyTrampoline), 1, 0, 1")
         #expect(badLazy != good)
         let e3 = #expect(throws: LoadError.self) {
             try Module(bytes: try TableFixture.link(assembly: badLazy, metadata: m), engine: engine)
@@ -284,8 +289,11 @@ extension Instance {
         #expect(link(try Table(element: .funcref, minimum: 1024, maximum: 2048)) == nil)
         #expect(link(try Table(element: .funcref, minimum: 2000, maximum: 2000)) == nil)
         var imports = Imports()
-        imports.define(module: "env", name: "tab", .global(try Global(type: .init(kind: .i32, isMutable: false), value: .i32(0))))
-        #expect(throws: RuntimeError.self) { try Instance(module: module, store: Store(engine: engine), imports: imports) }
+        imports.define(
+            module: "env", name: "tab", .global(try Global(type: .init(kind: .i32, isMutable: false), value: .i32(0))))
+        #expect(throws: RuntimeError.self) {
+            try Instance(module: module, store: Store(engine: engine), imports: imports)
+        }
     }
 
     @Test func hostTables() throws {
@@ -315,7 +323,9 @@ extension Instance {
         #expect(try e.get(0) == .externref(nil))
         // Host funcrefs are checked when passed to wasm too.
         #expect(throws: RuntimeError.self) {
-            try Function(HostFunction(parameters: [.funcref], results: []) { _, _ in [] }).call([.funcref(FuncRef(address: 0x1000))])
+            try Function(HostFunction(parameters: [.funcref], results: []) { _, _ in [] }).call([
+                .funcref(FuncRef(address: 0x1000))
+            ])
         }
     }
 
@@ -327,7 +337,12 @@ extension Instance {
         }
         #expect(t.size == 1024)
         #expect(t.type == TableTypeEntry(element: .funcref, limits: MemoryLimits(minimum: 1024, maximum: 2048)))
-        #expect(instance.module.exports.contains { $0.name == "tab" && $0.type == .table(TableTypeEntry(element: .funcref, limits: MemoryLimits(minimum: 1024, maximum: 2048))) })
+        #expect(
+            instance.module.exports.contains {
+                $0.name == "tab"
+                    && $0.type
+                        == .table(TableTypeEntry(element: .funcref, limits: MemoryLimits(minimum: 1024, maximum: 2048)))
+            })
         #expect(instance.exports.contains { $0.name == "tab" })
     }
 }

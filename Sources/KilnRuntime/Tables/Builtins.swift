@@ -6,9 +6,10 @@
 import CKilnRuntime
 import KilnABI
 
-typealias BuiltinImpl = @convention(c) (
-    UnsafeMutableRawPointer?, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?
-) -> UInt32
+typealias BuiltinImpl =
+    @convention(c) (
+        UnsafeMutableRawPointer?, UnsafePointer<UInt64>?, UnsafeMutablePointer<UInt64>?
+    ) -> UInt32
 
 enum Builtins {
     private static let oobMemory = UInt32(TrapKind.outOfBoundsMemoryAccess.rawValue)

@@ -168,7 +168,10 @@ final class ModuleTables {
             }
             let section = unique(SectionName.tableImage(d), in: checked.sections)!  // checked above
             do {
-                images.append(try relocateImage(fd, section: section, table: d, slots: table.type.limits.minimum, lazy: lazy, functions: defined))
+                images.append(
+                    try relocateImage(
+                        fd, section: section, table: d, slots: table.type.limits.minimum, lazy: lazy, functions: defined
+                    ))
             } catch {
                 typeIds.deallocate()
                 lazyContext.deallocate()
@@ -199,7 +202,9 @@ final class ModuleTables {
         lazy: UnsafeMutableRawPointer?, functions: Int
     ) throws(LoadError) -> TableImage {
         var c = try readSection(fd, section)
-        guard let byteLength = roundUpToPage(max(slots * 8, 1)) else { throw LoadError.corrupt("table \(table) is too large") }
+        guard let byteLength = roundUpToPage(max(slots * 8, 1)) else {
+            throw LoadError.corrupt("table \(table) is too large")
+        }
         let lazyBase = lazy.map { UInt(bitPattern: $0) } ?? 0
         var relocated = [UInt](repeating: 0, count: Int(slots))
         for i in 0..<Int(slots) {
@@ -250,11 +255,14 @@ final class ModuleTables {
             if let e = t.initializer { try checkConstExpr(e, functions: functionCount, globals: globalCount) }
             let section = checked.sections.filter { $0.name == SectionName.tableImage(d) }
             guard t.hasImage else {
-                guard section.isEmpty else { throw LoadError.corrupt("\(SectionName.tableImage(d)) without an image in the metadata") }
+                guard section.isEmpty else {
+                    throw LoadError.corrupt("\(SectionName.tableImage(d)) without an image in the metadata")
+                }
                 continue
             }
             guard section.count == 1, let s = section.first else {
-                throw LoadError.corrupt("defined table \(d) has an image but no single \(SectionName.tableImage(d)) section")
+                throw LoadError.corrupt(
+                    "defined table \(d) has an image but no single \(SectionName.tableImage(d)) section")
             }
             guard t.type.element == .funcref, t.initializer == nil, m.tableInit != .eager,
                 t.type.limits.minimum <= TableStorage.maximumCapacity
@@ -286,7 +294,9 @@ final class ModuleTables {
                     }
                 }
             case .passive, .declarative:
-                guard !e.isInImage else { throw LoadError.corrupt("element segment \(i) is not active but in an image") }
+                guard !e.isInImage else {
+                    throw LoadError.corrupt("element segment \(i) is not active but in an image")
+                }
             }
             for item in e.items { try checkConstExpr(item, functions: functionCount, globals: globalCount) }
         }

@@ -93,7 +93,9 @@ final class TableStorage {
         var accessible = 0
         do {
             if let image, mapImage {
-                precondition(image.slotCount <= minimum && image.byteLength <= reservedBytes, "Kiln bug: image larger than its table")
+                precondition(
+                    image.slotCount <= minimum && image.byteLength <= reservedBytes,
+                    "Kiln bug: image larger than its table")
                 _ = try Posix.mmap(
                     at: region.base, length: image.byteLength, protection: PROT_READ | PROT_WRITE,
                     flags: MAP_PRIVATE | MAP_FIXED, fd: image.file.rawValue, offset: 0)
@@ -129,7 +131,8 @@ final class TableStorage {
             of: UInt(bitPattern: reservation.base), toByteOffset: VMTableDefinition.base, as: UInt.self)
         self.definition.storeBytes(of: UInt(minimum), toByteOffset: VMTableDefinition.length, as: UInt.self)
         RangeRegistry.register(
-            start: UInt(bitPattern: reservation.base), length: reservation.length, .table(Unmanaged.passUnretained(self)))
+            start: UInt(bitPattern: reservation.base), length: reservation.length,
+            .table(Unmanaged.passUnretained(self)))
     }
 
     deinit {
@@ -330,17 +333,18 @@ final class TableStorage {
 /// what the lazy trampoline calls (docs/tables.md). Finds the table holding `slot` in the
 /// registry of live table mappings, resolves against the table's owner (never the
 /// caller), patches the slot's page and returns the real funcref.
-let lazyResolver: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeRawPointer?) -> UnsafeRawPointer? = {
-    _, slot, lazy in
-    guard let slot, let lazy,
-        let (_, owner) = RangeRegistry.lookup(UInt(bitPattern: slot)), case .table(let table) = owner
-    else {
-        fatalError("Kiln bug: the lazy trampoline fired on a slot that is in no live table")
+let lazyResolver:
+    @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeRawPointer?) -> UnsafeRawPointer? = {
+        _, slot, lazy in
+        guard let slot, let lazy,
+            let (_, owner) = RangeRegistry.lookup(UInt(bitPattern: slot)), case .table(let table) = owner
+        else {
+            fatalError("Kiln bug: the lazy trampoline fired on a slot that is in no live table")
+        }
+        let real = table.takeUnretainedValue().resolveFromTrampoline(
+            slot: slot, lazy: UInt64(UInt(bitPattern: lazy)))
+        return UnsafeRawPointer(bitPattern: UInt(real))
     }
-    let real = table.takeUnretainedValue().resolveFromTrampoline(
-        slot: slot, lazy: UInt64(UInt(bitPattern: lazy)))
-    return UnsafeRawPointer(bitPattern: UInt(real))
-}
 
 /// A wasm table (https://webassembly.github.io/spec/core/exec/runtime.html#table-instances):
 /// defined by an instance (exported) or created by the host to be imported (the spec
@@ -385,7 +389,8 @@ public final class Table {
     /// `table.grow`: the old size, or nil when the table cannot grow that much.
     @discardableResult
     public func grow(by delta: UInt64, initialValue: Value? = nil) throws(RuntimeError) -> UInt64? {
-        let v = try initialValue.map { (v) throws(RuntimeError) in try Self.slotValue(v, element: storage.element) } ?? 0
+        let v =
+            try initialValue.map { (v) throws(RuntimeError) in try Self.slotValue(v, element: storage.element) } ?? 0
         return storage.grow(by: delta, value: v)
     }
 
