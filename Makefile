@@ -8,7 +8,7 @@ BUILD_DIR := .build/debug
 KILN := $(BUILD_DIR)/kiln
 DEMO_DIR := .build/demo
 
-.PHONY: all deps build test demo spec spec-all clean
+.PHONY: all deps build test demo spec-all embedded-smoke clean
 
 all: build
 
@@ -46,6 +46,12 @@ demo: build
 	$(KILN) run $(DEMO_DIR)/fib.so --invoke checksum
 	$(KILN) inspect $(DEMO_DIR)/fib.so
 	readelf -W -S $(DEMO_DIR)/fib.so
+
+# Builds the runtime core (KilnABI + KilnRuntime) as Embedded Swift for
+# x86_64-unknown-linux-gnu, links a small host against glibc and runs it on an artifact
+# (also part of `make test`).
+embedded-smoke: build
+	$(SWIFT) test --filter EmbeddedTests
 
 # Every core spec file, for a full picture (not part of `make test`).
 spec-all: build

@@ -11,17 +11,19 @@ struct CompileCommand: ParsableCommand {
     @Argument(help: "Input module (.wasm or .wat).") var input: String
     @Option(name: .shortAndLong, help: "Output shared object (default: input with .so).") var output: String?
     @Option(help: "Target ISA: x86_64 or aarch64.") var target: String = TargetISA.host.name
+    @Option(help: "Funcref table set-up: image (default), checked or eager.") var tableInit: String = "image"
     @Flag(name: .shortAndLong, help: "Print timings and compile throughput.") var verbose = false
 
     func run() throws {
         guard let isa = TargetISA(name: target) else { throw ValidationError("unknown target \(target) (x86_64, aarch64)") }
+        let strategy = try parseTableInit(tableInit)
         let out = output ?? (input.split(separator: ".").dropLast().joined(separator: ".") + ".so")
         let start = Date()
         let wasm = try readWasm(input)
         let soname = out.split(separator: "/").last.map(String.init) ?? out
         let artifact: Artifact
         do {
-            artifact = try Compiler.compile(wasm: wasm, options: CompileOptions(target: isa, soname: soname))
+            artifact = try Compiler.compile(wasm: wasm, options: CompileOptions(target: isa, soname: soname, tableInit: strategy))
         } catch {
             throw Failure("error: \(input): \(error)")
         }

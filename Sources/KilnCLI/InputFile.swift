@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KilnCompiler
+import KilnABI
 import KilnFrontend
 
 /// Reads a `.wasm` or `.wat` file as wasm bytes (text is assembled).
@@ -26,4 +27,12 @@ func printError(_ message: String) {
 func Failure(_ message: String) -> ExitCode {
     printError(message)
     return ExitCode.failure
+}
+
+/// Reads a `--table-init` value.
+func parseTableInit(_ name: String) throws -> TableInitStrategy {
+    guard let s = TableInitStrategy(name: name) else {
+        throw ValidationError("unknown --table-init \(name) (image, checked, eager)")
+    }
+    return s
 }

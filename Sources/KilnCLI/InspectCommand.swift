@@ -18,7 +18,8 @@ struct InspectCommand: ParsableCommand {
         } catch {
             throw Failure("error: \(file): \(error)")
         }
-        let report = ArtifactReport(module: module)
+        let bytes = [UInt8](FileManager.default.contents(atPath: file) ?? Data())
+        let report = ArtifactReport(module: module, fileBytes: bytes)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -49,6 +50,15 @@ struct ArtifactReport: Encodable {
         var kind: String
         var detail: String
     }
+    struct TableInfo: Encodable {
+        var index: Int
+        var element: String
+        var minimum: UInt64
+        var maximum: UInt64?
+        var imagePages: Int?
+        var lazySlots: Int?
+        var nullSlots: Int?
+    }
     struct MemoryInfo: Encodable {
         var minimumPages: UInt64
         var maximumPages: UInt64?
@@ -67,13 +77,15 @@ struct ArtifactReport: Encodable {
     var imports: [Named]
     var exports: [Named]
     var memory: MemoryInfo?
+    var tableInit: String
+    var tables: [TableInfo]
     var globals: Int
     var trapSites: Int
     var entryTrampolines: Int
     var hostCallStubs: Int
     var startFunction: UInt32?
 
-    init(module: Module) {
+    init(module: Module, fileBytes: [UInt8]) {
         let m = module.metadata
         target = m.target.name
         abiVersion = m.abiVersion
@@ -118,6 +130,27 @@ struct ArtifactReport: Encodable {
                 segmentsCopied: m.dataSegments.filter { $0.offset != nil && !$0.isInImage }.count,
                 passiveSegments: m.dataSegments.filter { $0.offset == nil }.count)
         }
+        tableInit = m.tableInit.name
+        let importedTables = m.importedTableCount
+        tables = m.tables.enumerated().map { i, t in
+            var info = TableInfo(
+                index: importedTables + i, element: t.type.element.name, minimum: t.type.limits.minimum,
+                maximum: t.type.limits.maximum)
+            if t.hasImage, let section = module.sections.first(where: { $0.name == SectionName.tableImage(i) }),
+                section.offset + section.size <= UInt64(fileBytes.count)
+            {
+                let start = Int(section.offset)
+                let slots = Int(section.size) / 8
+                var lazy = 0
+                for s in 0..<slots where fileBytes[start + s * 8..<start + s * 8 + 8].contains(where: { $0 != 0 }) {
+                    lazy += 1
+                }
+                info.imagePages = (Int(section.size) + 4095) / 4096
+                info.lazySlots = lazy
+                info.nullSlots = slots - lazy
+            }
+            return info
+        }
         globals = m.globals.count
         trapSites = m.trapSites.count
         entryTrampolines = m.entryTrampolines.filter { $0 != ArtifactMetadata.noCode }.count
@@ -160,7 +193,15 @@ struct ArtifactReport: Encodable {
         }
         out += "\nglobals: \(globals) defined\n"
         out += "start function: \(startFunction.map { "function[\($0)]" } ?? "none")\n"
-        out += "tables: none (funcref tables arrive with the table-image work)"
+        out += "\ntables (\(tables.count) defined, table-init strategy \(tableInit)):\n"
+        for t in tables {
+            out += "  [\(t.index)] \(t.element) \(t.minimum)..\(t.maximum.map(String.init) ?? "unbounded") slots"
+            if let pages = t.imagePages, let lazy = t.lazySlots, let null = t.nullSlots {
+                out += ": image of \(pages) page(s), \(lazy) lazy slot(s), \(null) null\n"
+            } else {
+                out += ": no image (segments applied at instantiation)\n"
+            }
+        }
         return out
     }
 }

@@ -12,6 +12,7 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "A Kiln artifact (.so) or a .wasm/.wat module.") var file: String
     @Option(help: "The exported function to call (default: only run the start function).") var invoke: String?
+    @Option(help: "Funcref table set-up when compiling a .wasm/.wat: image (default), checked or eager.") var tableInit: String = "image"
     @Flag(help: "Print load, instantiation and call times (microseconds) to standard error.") var timings = false
     @Argument(parsing: .allUnrecognized, help: "Arguments of the invoked function.") var args: [String] = []
 
@@ -24,7 +25,7 @@ struct RunCommand: ParsableCommand {
             if file.hasSuffix(".so") {
                 module = try Module(contentsOf: file, engine: engine)
             } else {
-                let artifact = try Compiler.compile(wasm: try readWasm(file))
+                let artifact = try Compiler.compile(wasm: try readWasm(file), options: CompileOptions(tableInit: try parseTableInit(tableInit)))
                 module = try Module(bytes: artifact.bytes, engine: engine)
             }
         } catch {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KilnCompiler
 import KilnWAST
 
 /// `kiln wast FILES...`: the spec-test runner.
@@ -8,10 +9,11 @@ struct WASTCommand: ParsableCommand {
 
     @Argument(help: "Script files.") var files: [String]
     @Flag(help: "Also list assertions that passed with a different error message.") var messages = false
+    @Option(help: "Funcref table set-up: image (default), checked or eager.") var tableInit: String = "image"
 
     func run() throws {
         var total = WASTReport()
-        let runner = WASTRunner(echo: true)
+        let runner = WASTRunner(options: CompileOptions(tableInit: try parseTableInit(tableInit)), echo: true)
         for file in files {
             let report = runner.run(path: file)
             if messages { for m in report.messageMismatches { print("message: \(m)") } }

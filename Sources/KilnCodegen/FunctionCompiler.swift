@@ -17,6 +17,8 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// Index in the whole function index space.
     public let functionIndex: UInt32
     @usableFromInline let signature: Signature
+    /// This function's own argument/result places.
+    @usableFromInline let ownLocations: CallLocations
     @usableFromInline var localKinds: [ValueKind]
     @usableFromInline var stack: [StackValue] = []
     @usableFromInline var frames: [ControlFrame] = []
@@ -30,11 +32,14 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @usableFromInline var maxOutgoing = 0
     public var binaryOffset: Int = 0
 
-    public init(masm: consuming M, env: ModuleEnvironment, functionIndex: UInt32) throws(CompileError) {
+    @inlinable public init(masm: consuming M, env: ModuleEnvironment, functionIndex: UInt32) throws(CompileError) {
         self.masm = masm
-        self.env = env
+        var env = env
         self.functionIndex = functionIndex
         signature = env.signature(ofFunction: functionIndex)
+        if env.locations.isEmpty { env.computeLocations(M.ABI.self) }
+        ownLocations = env.locations[env.typeIndex(ofFunction: functionIndex)]
+        self.env = env
         let body = env.module.bodies[Int(functionIndex) - env.module.importedFunctionCount]
         var kinds = signature.parameters
         kinds.reserveCapacity(kinds.count + body.locals.count)
@@ -50,7 +55,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Compiles the body and returns the macro-assembler holding the code.
-    public consuming func compile() throws(CompileError) -> M {
+    @inlinable public consuming func compile() throws(CompileError) -> M {
         let body = env.module.bodies[Int(functionIndex) - env.module.importedFunctionCount]
         emitPrologue()
         let ret = masm.newLabel()
@@ -79,10 +84,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     // MARK: prologue / epilogue
 
-    mutating func emitPrologue() {
+    @inlinable mutating func emitPrologue() {
         masm.prologue()
-        let locs = M.ABI.parameterLocations(signature.parameters)
-        for (i, loc) in locs.enumerated() {
+        for (i, loc) in ownLocations.parameters.enumerated() {
             switch loc {
             case .reg(let r): masm.store(r, masm.frameSlot(i), signature.parameters[i])
             case .stack(let k): masm.copy(masm.frameSlot(i), masm.incomingSlot(k))
@@ -94,14 +98,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Moves the top `results.count` values into the result locations and returns.
-    mutating func emitReturn() {
+    @inlinable mutating func emitReturn() {
         let results = signature.results
         let n = results.count
-        let locs = M.ABI.resultLocations(results)
+        let locs = ownLocations.results
         let base = stack.count - n
-        let stackParams = M.ABI.parameterLocations(signature.parameters).reduce(0) {
-            if case .stack = $1 { return $0 + 1 } else { return $0 }
-        }
+        let stackParams = ownLocations.stackParameters
         // Stack results first (they only need scratch), then registers from memory so a
         // value already in one result register cannot be overwritten by another.
         for i in 0..<n {
@@ -128,7 +130,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// A free register of the class, spilling the oldest register-held value if none.
-    mutating func allocate(float: Bool) -> Reg {
+    @inlinable mutating func allocate(float: Bool) -> Reg {
         let cls = float ? M.ABI.allocatableFPRs : M.ABI.allocatableGPRs
         while true {
             if let r = RegSet(bits: freeRegs.bits & cls.bits).first {
@@ -139,10 +141,10 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         }
     }
 
-    mutating func free(_ r: Reg) { freeRegs.insert(r) }
-    mutating func free(_ r: RegImm) { if case .reg(let x) = r { freeRegs.insert(x) } }
+    @inlinable mutating func free(_ r: Reg) { freeRegs.insert(r) }
+    @inlinable mutating func free(_ r: RegImm) { if case .reg(let x) = r { freeRegs.insert(x) } }
 
-    mutating func spillOldest(float: Bool) {
+    @inlinable mutating func spillOldest(float: Bool) {
         for p in 0..<stack.count {
             switch stack[p] {
             case .reg(_, let r) where r.isFloat == float:
@@ -161,7 +163,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Takes a specific register, moving (or spilling) whatever value holds it.
-    mutating func take(_ r: Reg) {
+    @inlinable mutating func take(_ r: Reg) {
         if freeRegs.contains(r) {
             freeRegs.remove(r)
             return
@@ -179,7 +181,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                     stack[p] = .mem(k)
                 }
                 return
-            case .cond(let c, let l, let rhs):
+            case .cond(_, let l, let rhs):
                 if l == r || { if case .reg(let y) = rhs { return y == r } else { return false } }() {
                     spill(p)
                     freeRegs.remove(r)
@@ -200,7 +202,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @inlinable mutating func pushReg(_ k: ValueKind, _ r: Reg) { stack.append(.reg(k, r)) }
 
     /// Stores value `p` into its home slot (constants stay symbolic).
-    mutating func spill(_ p: Int) {
+    @inlinable mutating func spill(_ p: Int) {
         maxStackSlots = max(maxStackSlots, p + 1)
         let slot = masm.frameSlot(homeSlot(p))
         switch stack[p] {
@@ -224,19 +226,19 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// For a float comparison: a GPR for its result (may spill other values).
-    private mutating func allocateAfterFreeing(_ l: Reg, _ rhs: RegImm) -> Reg {
+    @inlinable mutating func allocateAfterFreeing(_ l: Reg, _ rhs: RegImm) -> Reg {
         // Temporarily mark the operands as not on the stack so spilling skips them.
         allocate(float: false)
     }
 
     /// Spills every register-held or local-reading value; constants stay symbolic.
-    mutating func spillAll() {
+    @inlinable mutating func spillAll() {
         for p in 0..<stack.count { spill(p) }
     }
 
     /// Forces the top `n` values into their home slots, constants included (block
     /// parameters must look the same on every path into the block).
-    mutating func spillTopToMemory(_ n: Int) {
+    @inlinable mutating func spillTopToMemory(_ n: Int) {
         for p in (stack.count - n)..<stack.count {
             spill(p)
             if case .const(let k, let bits) = stack[p] {
@@ -248,7 +250,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Loads `v` (at stack position `position` when it is `.mem`) into `r`.
-    mutating func load(_ v: StackValue, into r: Reg, position: Int = -1) {
+    @inlinable mutating func load(_ v: StackValue, into r: Reg, position: Int = -1) {
         switch v {
         case .const(let k, let bits): masm.moveImm(r, bits, k)
         case .reg(let k, let x): if x != r { masm.move(r, x, k) }
@@ -259,7 +261,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Stores value `p` to an address without changing the compile-time stack.
-    mutating func storeValue(at p: Int, to dst: M.Address) {
+    @inlinable mutating func storeValue(at p: Int, to dst: M.Address) {
         switch stack[p] {
         case .const(let k, let bits): masm.storeImm(bits, dst, k)
         case .reg(let k, let r): masm.store(r, dst, k)
@@ -274,7 +276,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Pops the top value into a register the caller owns (and may overwrite).
-    mutating func popReg() -> (Reg, ValueKind) {
+    @inlinable mutating func popReg() -> (Reg, ValueKind) {
         let p = stack.count - 1
         let v = stack[p]
         switch v {
@@ -303,7 +305,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Pops the top value into the given register, which the caller has taken.
-    mutating func popInto(_ r: Reg) {
+    @inlinable mutating func popInto(_ r: Reg) {
         let p = stack.count - 1
         let v = stack[p]
         load(v, into: r, position: p)
@@ -318,7 +320,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Pops the top value as an immediate when it is a constant that fits, else a register.
-    mutating func popRegImm() -> RegImm {
+    @inlinable mutating func popRegImm() -> RegImm {
         if case .const(let k, let bits) = stack[stack.count - 1], k.isIntegerClass {
             let s = Int64(bitPattern: bits)
             if k == .i32 || (s >= Int64(Int32.min) && s <= Int64(Int32.max)) {
@@ -330,7 +332,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Drops values down to `height`, freeing their registers.
-    mutating func truncate(to height: Int) {
+    @inlinable mutating func truncate(to height: Int) {
         while stack.count > height {
             switch stack.removeLast() {
             case .reg(_, let r): free(r)
@@ -343,7 +345,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Marks the rest of the current block unreachable.
-    mutating func markUnreachable() {
+    @inlinable mutating func markUnreachable() {
         truncate(to: frames[frames.count - 1].height)
         reachable = false
     }
@@ -352,7 +354,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     /// Moves the top `arity` values into the home slots of `frame`'s branch values,
     /// without changing the compile-time stack (other paths still see it).
-    mutating func emitBranchMoves(to frameIndex: Int) {
+    @inlinable mutating func emitBranchMoves(to frameIndex: Int) {
         let f = frames[frameIndex]
         let n = f.branchArity
         let base = stack.count - n
@@ -365,7 +367,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Unconditional branch to the frame `depth` levels out.
-    mutating func branch(depth: UInt32) {
+    @inlinable mutating func branch(depth: UInt32) {
         let fi = frames.count - 1 - Int(depth)
         if frames[fi].kind == .function {
             emitReturn()
@@ -377,7 +379,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// The block signature of a wasm block type.
-    func blockSignature(_ t: BlockType) -> BlockSignature {
+    @inlinable func blockSignature(_ t: BlockType) -> BlockSignature {
         switch t {
         case .empty: return BlockSignature(paramCount: 0, resultCount: 0, singleResult: nil, typeIndex: -1)
         case .type(let v):
@@ -388,14 +390,14 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         }
     }
 
-    func resultKind(_ t: BlockSignature, _ i: Int) -> ValueKind {
+    @inlinable func resultKind(_ t: BlockSignature, _ i: Int) -> ValueKind {
         if let k = t.singleResult { return k }
         return env.signatures[t.typeIndex].results[i]
     }
 
     /// After a merge point: the stack is the frame's values below `height` plus `n`
     /// values in their home slots; every register is free.
-    mutating func resetAtMerge(height: Int, _ t: BlockSignature, params: Bool) {
+    @inlinable mutating func resetAtMerge(height: Int, _ t: BlockSignature, params: Bool) {
         truncate(to: height)
         let n = params ? t.paramCount : t.resultCount
         for i in 0..<n {
@@ -407,12 +409,8 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 }
 
-extension CompileError {
-    var messageWithoutPrefix: String { message }
-}
-
 extension Error {
-    var message: String { (self as? CompileError)?.message ?? "\(self)" }
+    @usableFromInline var message: String { (self as? CompileError)?.message ?? "\(self)" }
 }
 
 extension FunctionCompiler: InstructionVisitor {

@@ -12,6 +12,9 @@ public struct ModuleEnvironment: Sendable {
     public let signatures: [Signature]
     /// Per global index (imported first).
     public let globalKinds: [ValueKind]
+    /// Per type index: where arguments and results go under the target's calling
+    /// convention, computed once per module (see ``computeLocations(_:)``).
+    public var locations: [CallLocations] = []
     /// Testing aid: compile unsupported operators as an `unreachable` trap instead of
     /// failing, so the supported rest of a module can run.
     public var trapOnUnsupported = false
@@ -46,6 +49,22 @@ public struct ModuleEnvironment: Sendable {
         }
     }
 
+    /// Fills ``locations`` for the target's calling convention.
+    public mutating func computeLocations<C: CallingConvention>(_ convention: C.Type) {
+        locations = signatures.map { sig in
+            let p = C.parameterLocations(sig.parameters)
+            let r = C.resultLocations(sig.results)
+            return CallLocations(
+                parameters: p, results: r,
+                stackParameters: p.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } },
+                stackResults: r.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
+        }
+    }
+
+    @inlinable public func typeIndex(ofFunction index: UInt32) -> Int {
+        Int(module.functionTypeIndices[Int(index)])
+    }
+
     public func signature(ofFunction index: UInt32) -> Signature {
         signatures[Int(module.functionTypeIndices[Int(index)])]
     }
@@ -56,4 +75,12 @@ public struct ModuleEnvironment: Sendable {
         if i < module.importedGlobalCount { return (layout.importedGlobalPointer(i), true) }
         return (layout.definedGlobal(i - module.importedGlobalCount), false)
     }
+}
+
+/// The argument and result places of one signature under a calling convention.
+public struct CallLocations: Sendable {
+    public var parameters: [ArgLocation]
+    public var results: [ArgLocation]
+    public var stackParameters: Int
+    public var stackResults: Int
 }

@@ -42,6 +42,14 @@ import KilnABI
     /// `else`: the then-arm fell through to the end.
     @usableFromInline var thenFellThrough = false
 
+    @inlinable init(kind: Kind, label: Label, elseLabel: Label, height: Int, type: BlockSignature) {
+        self.kind = kind
+        self.label = label
+        self.elseLabel = elseLabel
+        self.height = height
+        self.type = type
+    }
+
     /// The number of values a branch to this frame carries.
     @usableFromInline var branchArity: Int { kind == .loop ? type.paramCount : type.resultCount }
 }
@@ -52,4 +60,11 @@ import KilnABI
     @usableFromInline var resultCount: Int
     @usableFromInline var singleResult: ValueKind?
     @usableFromInline var typeIndex: Int
+
+    @inlinable init(paramCount: Int, resultCount: Int, singleResult: ValueKind?, typeIndex: Int) {
+        self.paramCount = paramCount
+        self.resultCount = resultCount
+        self.singleResult = singleResult
+        self.typeIndex = typeIndex
+    }
 }

@@ -17,6 +17,7 @@ public struct X64Backend: Backend {
     public func compile(_ module: WasmModule) throws(CompileError) -> CompiledCode {
         var env = try ModuleEnvironment(module: module)
         env.trapOnUnsupported = trapOnUnsupported
+        env.computeLocations(X64CallingConvention.self)
         var masm = X64MacroAssembler(capacity: max(4096, module.bodies.reduce(0) { $0 + $1.expression.count } * 6))
         var code = CompiledCode()
         let imported = module.importedFunctionCount

@@ -19,22 +19,26 @@ final class TestInstance {
     let memoryDefinition: UnsafeMutablePointer<UInt64>
     let storeContext: UnsafeMutablePointer<UInt64>
     var hostFunctions: [UnsafeMutablePointer<UInt64>] = []
+    var importedGlobalCells: [UnsafeMutablePointer<UInt64>] = []
     static let reservation = 8 << 30
 
     typealias HostCallback = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?) -> UInt32
     typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, UnsafeMutablePointer<UInt64>?) -> Void
 
-    convenience init(wat: String, imports: [HostCallback] = [], globals: [UInt64] = []) throws {
-        try self.init(binary: try assemble(text: wat), imports: imports, globals: globals)
+    convenience init(wat: String, imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = []) throws {
+        try self.init(binary: try assemble(text: wat), imports: imports, globals: globals, importedGlobals: importedGlobals)
     }
 
-    init(binary bytes: [UInt8], imports: [HostCallback] = [], globals: [UInt64] = [], trapOnUnsupported: Bool = false) throws {
+    init(
+        binary bytes: [UInt8], imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = [],
+        trapOnUnsupported: Bool = false
+    ) throws {
         module = try decodeModule(bytes)
         var backend = X64Backend()
         backend.trapOnUnsupported = trapOnUnsupported
         code = try backend.compile(module)
         if let path = ProcessInfo.processInfo.environment["KILN_DUMP"] {
-            FileManager.default.createFile(atPath: path, contents: Data(code.text))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(code.text))
         }
         let page = 4096
         textSize = max(page, (code.text.count + page - 1) / page * page)
@@ -106,6 +110,13 @@ final class TestInstance {
                 (memory + Int(UInt32(bitPattern: off))).copyMemory(from: bytes, byteCount: bytes.count)
             }
         }
+        // Imported globals: a cell per import, initialised from `importedGlobals`.
+        for i in 0..<module.importedGlobalCount {
+            let cell = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+            cell.initialize(to: i < importedGlobals.count ? importedGlobals[i] : 0)
+            importedGlobalCells.append(cell)
+            vmctx.storeBytes(of: cell, toByteOffset: layout.importedGlobalPointer(i), as: UnsafeMutablePointer<UInt64>.self)
+        }
         for (i, g) in globals.enumerated() {
             vmctx.storeBytes(of: g, toByteOffset: layout.definedGlobal(i), as: UInt64.self)
         }
@@ -118,6 +129,7 @@ final class TestInstance {
         memoryDefinition.deallocate()
         storeContext.deallocate()
         for h in hostFunctions { h.deallocate() }
+        for c in importedGlobalCells { c.deallocate() }
     }
 
     func global(_ definedIndex: Int) -> UInt64 {

@@ -15,8 +15,19 @@ import WasmParser
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/spec/core")
 
+    /// Files whose value assertions all pass today; `KILN_SPEC=a,b` picks others.
+    static let passing = [
+        "i32", "i64", "f32", "f64", "f32_cmp", "f64_cmp", "f32_bitwise", "f64_bitwise", "conversions",
+        "float_exprs", "float_misc", "float_memory", "float_literals", "int_exprs", "int_literals", "block", "br",
+        "br_if", "br_table", "call", "if", "loop", "local_get", "local_set", "local_tee", "return", "select", "nop",
+        "labels", "switch", "stack", "fac", "forward", "unwind", "left-to-right", "func", "memory", "address",
+        "endianness", "memory_size", "memory_redundancy", "align", "load", "store", "unreachable",
+    ]
+
     static var files: [String] {
-        (ProcessInfo.processInfo.environment["KILN_SPEC"] ?? "").split(separator: ",").map(String.init)
+        guard FileManager.default.fileExists(atPath: specDir.path) else { return [] }
+        guard let list = ProcessInfo.processInfo.environment["KILN_SPEC"] else { return passing }
+        return list.split(separator: ",").map(String.init)
     }
 
     /// Exports whose bodies use operators the subset compiles as traps (by name).
@@ -39,7 +50,7 @@ import WasmParser
                 current = nil
                 let bytes: [UInt8]
                 switch m.source {
-                case .text(var wat): bytes = try wat.encode()
+                case .text(let wat): bytes = try wat.encode()
                 case .binary(let b): bytes = b
                 case .quote: skipped += 1; continue
                 }

@@ -1,30 +1,31 @@
 import KilnABI
+import KilnFrontend
 import WasmParser
 import WasmTypes
 
 /// Structured control flow, branches, `drop`/`select`.
 extension FunctionCompiler {
-    public mutating func visitUnreachable() throws(CompileError) {
+    @inlinable public mutating func visitUnreachable() throws(CompileError) {
         guard reachable else { return }
         masm.trap(.unreachable)
         markUnreachable()
     }
 
-    public mutating func visitNop() throws(CompileError) {}
+    @inlinable public mutating func visitNop() throws(CompileError) {}
 
-    public mutating func visitBlock(blockType: BlockType) throws(CompileError) {
+    @inlinable public mutating func visitBlock(blockType: BlockType) throws(CompileError) {
         try enter(.block, blockType)
     }
 
-    public mutating func visitLoop(blockType: BlockType) throws(CompileError) {
+    @inlinable public mutating func visitLoop(blockType: BlockType) throws(CompileError) {
         try enter(.loop, blockType)
     }
 
-    public mutating func visitIf(blockType: BlockType) throws(CompileError) {
+    @inlinable public mutating func visitIf(blockType: BlockType) throws(CompileError) {
         try enter(.if, blockType)
     }
 
-    public mutating func visitElse() throws(CompileError) {
+    @inlinable public mutating func visitElse() throws(CompileError) {
         guard unreachableDepth == 0 else { return }
         var f = frames[frames.count - 1]
         if reachable {
@@ -40,7 +41,7 @@ extension FunctionCompiler {
         resetAtMerge(height: f.height, t, params: true)
     }
 
-    public mutating func visitEnd() throws(CompileError) {
+    @inlinable public mutating func visitEnd() throws(CompileError) {
         if unreachableDepth > 0 {
             unreachableDepth -= 1
             return
@@ -77,13 +78,13 @@ extension FunctionCompiler {
         }
     }
 
-    public mutating func visitBr(relativeDepth: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitBr(relativeDepth: UInt32) throws(CompileError) {
         guard reachable else { return }
         branch(depth: relativeDepth)
         markUnreachable()
     }
 
-    public mutating func visitBrIf(relativeDepth: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitBrIf(relativeDepth: UInt32) throws(CompileError) {
         guard reachable else { return }
         let fi = frames.count - 1 - Int(relativeDepth)
         let cond = stack.removeLast()
@@ -105,7 +106,7 @@ extension FunctionCompiler {
         masm.bind(skip)
     }
 
-    public mutating func visitBrTable(targets: BrTable) throws(CompileError) {
+    @inlinable public mutating func visitBrTable(targets: BrTable) throws(CompileError) {
         guard reachable else { return }
         let (index, _) = popReg()
         let defaultFrame = frames.count - 1 - Int(targets.defaultIndex)
@@ -134,18 +135,18 @@ extension FunctionCompiler {
         markUnreachable()
     }
 
-    public mutating func visitReturn() throws(CompileError) {
+    @inlinable public mutating func visitReturn() throws(CompileError) {
         guard reachable else { return }
         emitReturn()
         markUnreachable()
     }
 
-    public mutating func visitDrop() throws(CompileError) {
+    @inlinable public mutating func visitDrop() throws(CompileError) {
         guard reachable else { return }
         truncate(to: stack.count - 1)
     }
 
-    public mutating func visitSelect() throws(CompileError) {
+    @inlinable public mutating func visitSelect() throws(CompileError) {
         guard reachable else { return }
         // The condition: a pending comparison stays fused; anything else becomes a register
         // now, while it is still at its own stack position.
@@ -165,13 +166,13 @@ extension FunctionCompiler {
         pushReg(kind, a)
     }
 
-    public mutating func visitTypedSelect(type: ValueType) throws(CompileError) {
+    @inlinable public mutating func visitTypedSelect(type: ValueType) throws(CompileError) {
         try visitSelect()
     }
 
     // MARK: helpers
 
-    mutating func enter(_ kind: ControlFrame.Kind, _ blockType: BlockType) throws(CompileError) {
+    @inlinable mutating func enter(_ kind: ControlFrame.Kind, _ blockType: BlockType) throws(CompileError) {
         guard reachable else {
             unreachableDepth += 1
             return
@@ -192,13 +193,13 @@ extension FunctionCompiler {
         frames.append(f)
     }
 
-    func paramKind(_ t: BlockSignature, _ i: Int) -> ValueKind {
+    @inlinable func paramKind(_ t: BlockSignature, _ i: Int) -> ValueKind {
         env.signatures[t.typeIndex].parameters[i]
     }
 
     /// Branches to `label` when the popped condition value is (`ifTrue`) or is not
     /// non-zero; a pending comparison fuses into compare+jump.
-    mutating func branchIf(_ cond: StackValue, _ ifTrue: Bool, _ label: Label) {
+    @inlinable mutating func branchIf(_ cond: StackValue, _ ifTrue: Bool, _ label: Label) {
         switch cond {
         case .cond(let c, let l, let r):
             masm.compareAndBranch(c, lhs: l, rhs: r, ifTrue: ifTrue, to: label)

@@ -1,10 +1,11 @@
 import KilnABI
+import KilnFrontend
 import WasmParser
 import WasmTypes
 
 /// Loads, stores, `memory.size`, `memory.grow` on memory 0.
 extension FunctionCompiler {
-    public mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) throws(CompileError) {
+    @inlinable public mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) throws(CompileError) {
         guard reachable else { return }
         let (kind, result): (LoadKind, ValueKind)
         switch load {
@@ -37,7 +38,7 @@ extension FunctionCompiler {
         pushReg(result, dst)
     }
 
-    public mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) throws(CompileError) {
+    @inlinable public mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) throws(CompileError) {
         guard reachable else { return }
         let kind: StoreKind
         switch store {
@@ -58,7 +59,7 @@ extension FunctionCompiler {
         if let address { free(address) }
     }
 
-    public mutating func visitMemorySize(memory: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitMemorySize(memory: UInt32) throws(CompileError) {
         guard reachable else { return }
         guard memory == 0 else { throw unsupported("multiple memories") }
         let r = allocate(float: false)
@@ -66,7 +67,7 @@ extension FunctionCompiler {
         pushReg(.i32, r)
     }
 
-    public mutating func visitMemoryGrow(memory: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitMemoryGrow(memory: UInt32) throws(CompileError) {
         guard reachable else { return }
         guard memory == 0 else { throw unsupported("multiple memories") }
         spillAll()
@@ -75,7 +76,7 @@ extension FunctionCompiler {
         pushReg(.i32, delta)
     }
 
-    func checkMemory(_ memarg: MemArg) throws(CompileError) {
+    @inlinable func checkMemory(_ memarg: MemArg) throws(CompileError) {
         guard memarg.memory == 0 else { throw unsupported("multiple memories") }
         if !env.module.memories.isEmpty && env.module.memories[0].isMemory64 {
             throw unsupported("memory64")
@@ -84,7 +85,7 @@ extension FunctionCompiler {
 
     /// Pops an i32 address: a register, or nothing when it is a constant (folded into
     /// the offset).
-    mutating func popAddress(_ memarg: MemArg) -> (Reg?, UInt64) {
+    @inlinable mutating func popAddress(_ memarg: MemArg) -> (Reg?, UInt64) {
         if case .const(_, let bits) = stack[stack.count - 1] {
             stack.removeLast()
             return (nil, UInt64(UInt32(truncatingIfNeeded: bits)) + memarg.offset)

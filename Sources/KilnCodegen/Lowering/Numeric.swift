@@ -1,30 +1,31 @@
 import KilnABI
+import KilnFrontend
 import WasmParser
 import WasmTypes
 
 /// Constants, comparisons, integer and float arithmetic, conversions.
 extension FunctionCompiler {
-    public mutating func visitI32Const(value: Int32) throws(CompileError) {
+    @inlinable public mutating func visitI32Const(value: Int32) throws(CompileError) {
         guard reachable else { return }
         push(.const(.i32, UInt64(UInt32(bitPattern: value))))
     }
-    public mutating func visitI64Const(value: Int64) throws(CompileError) {
+    @inlinable public mutating func visitI64Const(value: Int64) throws(CompileError) {
         guard reachable else { return }
         push(.const(.i64, UInt64(bitPattern: value)))
     }
-    public mutating func visitF32Const(value: IEEE754.Float32) throws(CompileError) {
+    @inlinable public mutating func visitF32Const(value: IEEE754.Float32) throws(CompileError) {
         guard reachable else { return }
         push(.const(.f32, UInt64(value.bitPattern)))
     }
-    public mutating func visitF64Const(value: IEEE754.Float64) throws(CompileError) {
+    @inlinable public mutating func visitF64Const(value: IEEE754.Float64) throws(CompileError) {
         guard reachable else { return }
         push(.const(.f64, value.bitPattern))
     }
 
-    public mutating func visitI32Eqz() throws(CompileError) { eqz(.s32) }
-    public mutating func visitI64Eqz() throws(CompileError) { eqz(.s64) }
+    @inlinable public mutating func visitI32Eqz() throws(CompileError) { eqz(.s32) }
+    @inlinable public mutating func visitI64Eqz() throws(CompileError) { eqz(.s64) }
 
-    public mutating func visitCmp(_ cmp: Instruction.Cmp) throws(CompileError) {
+    @inlinable public mutating func visitCmp(_ cmp: Instruction.Cmp) throws(CompileError) {
         guard reachable else { return }
         let c = Self.comparison(cmp)
         let rhs: RegImm
@@ -33,7 +34,7 @@ extension FunctionCompiler {
         push(.cond(c, lhs, rhs))
     }
 
-    public mutating func visitUnary(_ unary: Instruction.Unary) throws(CompileError) {
+    @inlinable public mutating func visitUnary(_ unary: Instruction.Unary) throws(CompileError) {
         guard reachable else { return }
         switch unary {
         case .i32Clz: intUnary(.clz, .s32)
@@ -64,7 +65,7 @@ extension FunctionCompiler {
         }
     }
 
-    public mutating func visitBinary(_ binary: Instruction.Binary) throws(CompileError) {
+    @inlinable public mutating func visitBinary(_ binary: Instruction.Binary) throws(CompileError) {
         guard reachable else { return }
         switch binary {
         case .i32Add: intBinary(.add, .s32)
@@ -114,7 +115,7 @@ extension FunctionCompiler {
         }
     }
 
-    public mutating func visitConversion(_ conversion: Instruction.Conversion) throws(CompileError) {
+    @inlinable public mutating func visitConversion(_ conversion: Instruction.Conversion) throws(CompileError) {
         guard reachable else { return }
         switch conversion {
         case .i32WrapI64: extend(.i32WrapI64, .i32)
@@ -155,7 +156,7 @@ extension FunctionCompiler {
 
     // MARK: shared helpers
 
-    static func comparison(_ cmp: Instruction.Cmp) -> Comparison {
+    @inlinable static func comparison(_ cmp: Instruction.Cmp) -> Comparison {
         switch cmp {
         case .i32Eq: return .int(.eq, .s32)
         case .i32Ne: return .int(.ne, .s32)
@@ -192,7 +193,7 @@ extension FunctionCompiler {
         }
     }
 
-    mutating func eqz(_ size: OperandSize) {
+    @inlinable mutating func eqz(_ size: OperandSize) {
         guard reachable else { return }
         if case .cond(.int(let k, let s), let l, let r) = stack[stack.count - 1] {
             stack[stack.count - 1] = .cond(.int(k.negated, s), l, r)
@@ -202,7 +203,7 @@ extension FunctionCompiler {
         push(.cond(.int(.eq, size), r, .imm(0)))
     }
 
-    mutating func intBinary(_ op: IntBinOp, _ size: OperandSize) {
+    @inlinable mutating func intBinary(_ op: IntBinOp, _ size: OperandSize) {
         let kind: ValueKind = size == .s32 ? .i32 : .i64
         let rhs: RegImm
         let isShift = op == .shl || op == .shrS || op == .shrU || op == .rotl || op == .rotr
@@ -219,18 +220,18 @@ extension FunctionCompiler {
         pushReg(kind, lhs)
     }
 
-    func isConst(_ p: Int) -> Bool {
+    @inlinable func isConst(_ p: Int) -> Bool {
         if case .const = stack[p] { return true }
         return false
     }
 
-    mutating func intUnary(_ op: IntUnOp, _ size: OperandSize) {
+    @inlinable mutating func intUnary(_ op: IntUnOp, _ size: OperandSize) {
         let (r, k) = popReg()
         masm.intUnary(op, size, dst: r, src: r)
         pushReg(k, r)
     }
 
-    mutating func divRem(_ kind: DivRemKind, _ size: OperandSize) {
+    @inlinable mutating func divRem(_ kind: DivRemKind, _ size: OperandSize) {
         let k: ValueKind = size == .s32 ? .i32 : .i64
         if let (q, rem) = M.ABI.divisionRegisters {
             take(q)
@@ -251,19 +252,19 @@ extension FunctionCompiler {
         }
     }
 
-    mutating func extend(_ kind: ExtendKind, _ result: ValueKind) {
+    @inlinable mutating func extend(_ kind: ExtendKind, _ result: ValueKind) {
         let (r, _) = popReg()
         masm.extend(kind, dst: r, src: r)
         pushReg(result, r)
     }
 
-    mutating func floatUnary(_ op: FloatUnOp, _ size: FloatSize) {
+    @inlinable mutating func floatUnary(_ op: FloatUnOp, _ size: FloatSize) {
         let (r, k) = popReg()
         masm.floatUnary(op, size, dst: r, src: r)
         pushReg(k, r)
     }
 
-    mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize) {
+    @inlinable mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize) {
         let (rhs, _) = popReg()
         let (lhs, k) = popReg()
         masm.floatBinary(op, size, dst: lhs, lhs: lhs, rhs: rhs)
@@ -271,7 +272,7 @@ extension FunctionCompiler {
         pushReg(k, lhs)
     }
 
-    mutating func convert(_ kind: ConvertKind, _ result: ValueKind) {
+    @inlinable mutating func convert(_ kind: ConvertKind, _ result: ValueKind) {
         let (src, _) = popReg()
         let dst = allocate(float: !result.isIntegerClass)
         masm.convert(kind, dst: dst, src: src)
@@ -279,7 +280,7 @@ extension FunctionCompiler {
         pushReg(result, dst)
     }
 
-    mutating func reinterpret(_ size: OperandSize, _ result: ValueKind) {
+    @inlinable mutating func reinterpret(_ size: OperandSize, _ result: ValueKind) {
         let (src, _) = popReg()
         let dst = allocate(float: !result.isIntegerClass)
         masm.reinterpret(dst: dst, src: src, size)

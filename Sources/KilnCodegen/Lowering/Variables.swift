@@ -1,25 +1,26 @@
 import KilnABI
+import KilnFrontend
 import WasmParser
 import WasmTypes
 
 /// Locals (frame slots, read lazily) and globals (vmctx cells).
 extension FunctionCompiler {
-    public mutating func visitLocalGet(localIndex: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitLocalGet(localIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
         push(.local(localKinds[Int(localIndex)], localIndex))
     }
 
-    public mutating func visitLocalSet(localIndex: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitLocalSet(localIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
         setLocal(localIndex, keep: false)
     }
 
-    public mutating func visitLocalTee(localIndex: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitLocalTee(localIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
         setLocal(localIndex, keep: true)
     }
 
-    public mutating func visitGlobalGet(globalIndex: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitGlobalGet(globalIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
         let kind = env.globalKinds[Int(globalIndex)]
         let (offset, indirect) = env.globalPlace(globalIndex)
@@ -35,7 +36,7 @@ extension FunctionCompiler {
         pushReg(kind, r)
     }
 
-    public mutating func visitGlobalSet(globalIndex: UInt32) throws(CompileError) {
+    @inlinable public mutating func visitGlobalSet(globalIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
         let kind = env.globalKinds[Int(globalIndex)]
         let (offset, indirect) = env.globalPlace(globalIndex)
@@ -52,7 +53,7 @@ extension FunctionCompiler {
     }
 
     /// `local.set`/`local.tee`: values still reading the local lazily are saved first.
-    mutating func setLocal(_ index: UInt32, keep: Bool) {
+    @inlinable mutating func setLocal(_ index: UInt32, keep: Bool) {
         let kind = localKinds[Int(index)]
         let slot = masm.frameSlot(Int(index))
         let top = stack.count - 1
