@@ -346,3 +346,27 @@ extension Instance {
         #expect(instance.exports.contains { $0.name == "tab" })
     }
 }
+
+@Suite struct FuncRefValueTests {
+    @Test func hostFuncRefsMustBeReal() throws {
+        let instance = try tableInstance()
+        let one = instance.funcRefValue("one")
+        let bogus = Value.funcref(FuncRef(address: 0x1000))
+        let g = try Global(type: GlobalTypeEntry(kind: .funcref, isMutable: true), value: one)
+        #expect(g.value == one)
+        #expect(throws: RuntimeError.self) { try g.set(bogus) }
+        #expect(throws: RuntimeError.self) {
+            try Global(type: GlobalTypeEntry(kind: .funcref, isMutable: true), value: bogus)
+        }
+        let host = HostFunction(parameters: [], results: [.funcref]) { _, _ in [bogus] }
+        #expect(trap { _ = try Function(host).call([]) }?.kind == .hostError)
+        // A funcref of a freed instance is no longer accepted.
+        var address: UInt = 0
+        do {
+            let temporary = try tableInstance()
+            address = temporary.funcRef(of: temporary.function(named: "two")!)!.address
+            #expect(FuncRefs.isReal(address))
+        }
+        #expect(!FuncRefs.isReal(address))
+    }
+}
