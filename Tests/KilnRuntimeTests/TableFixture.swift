@@ -21,6 +21,7 @@ enum TableFixture {
         static let boom: UInt32 = 0x1E0  // () -> i32: unreachable
         static let lazyTrampoline: UInt32 = 0x200
         static let entries: UInt32 = 0x400  // entry trampoline of type t at entries + 0x40 * t
+        static let sweep: UInt32 = 0x500  // (i32 n) -> i32: sum of call_indirect of slots 0..<n
     }
 
     static let types = [
@@ -52,6 +53,8 @@ enum TableFixture {
         var base: Int32 = 0
         /// Describe the image's items as an element segment in the metadata too.
         var segmentInMetadata = true
+        /// Large images: alternate one/two with no null (for `sweep`).
+        var dense = false
     }
 
     static func metadata(_ o: Options) -> ArtifactMetadata {
@@ -67,6 +70,7 @@ enum TableFixture {
         let functions: [(String, UInt32, UInt32, UInt32)] = [
             ("one", 0, At.one, 0x40), ("two", 0, At.two, 0x40), ("callIndirect", 1, At.callIndirect, 0x100),
             ("fill", 2, At.fill, 0x40), ("wide", 3, At.wide, 0x20), ("boom", 0, At.boom, 0x20),
+            ("sweep", 1, At.sweep, 0x100),
         ]
         m.functions = functions.map { FunctionEntry(typeIndex: $0.1, codeOffset: $0.2, codeSize: $0.3, name: $0.0) }
         m.memory = MemoryLimits(minimum: 1, maximum: 2)
@@ -174,8 +178,9 @@ enum TableFixture {
             if o.slots > 4096 {
                 // Large tables: the plain repeating pattern (slots 5 and 8 null).
                 image =
-                    " .rept \(o.slots / 3)\n .quad 1, 2, 0\n .endr\n"
-                    + ["", " .quad 1", " .quad 1, 2"][Int(o.slots % 3)]
+                    o.dense
+                    ? " .rept \(o.slots / 2)\n .quad 1, 2\n .endr\n" + ["", " .quad 1"][Int(o.slots % 2)]
+                    : " .rept \(o.slots / 3)\n .quad 1, 2, 0\n .endr\n" + ["", " .quad 1", " .quad 1, 2"][Int(o.slots % 3)]
             } else {
                 image = (0..<Int(o.slots)).map { " .quad \(item($0).map { UInt64($0) + 1 } ?? 0)" }.joined(
                     separator: "\n")
@@ -261,6 +266,35 @@ enum TableFixture {
              pop rbp
              jmp [r10 + \(VMFuncRef.code)]
             \(types.indices.map(entry).joined(separator: "\n"))
+            .org \(At.sweep), 0xcc
+             push rbp
+             mov rbp, rsp
+             push r14
+             push rbx
+             push r12
+             sub rsp, 8
+             mov r12d, edi
+             xor ebx, ebx
+             mov qword ptr [rsp], 0
+            6: cmp ebx, r12d
+             jae 7f
+             mov r11, [r14 + \(tablePointer)]
+             mov r11, [r11 + \(VMTableDefinition.base)]
+             lea r11, [r11 + rbx * 8]
+             mov r10, [r11]
+             mov r14, [r10 + \(VMFuncRef.vmctx)]
+             call [r10 + \(VMFuncRef.code)]
+             mov r14, [rbp - 8]
+             add dword ptr [rsp], eax
+             inc ebx
+             jmp 6b
+            7: mov eax, [rsp]
+             add rsp, 8
+             pop r12
+             pop rbx
+             pop r14
+             pop rbp
+             ret
             .org 0x600, 0xcc
             .section .kiln.meta,"a"
             .incbin "meta.bin"
@@ -275,7 +309,7 @@ enum TableFixture {
     /// Links the fixture and returns the artifact's bytes (cached per options).
     static func build(_ o: Options = Options()) throws -> [UInt8] {
         let key =
-            "\(o.strategy.name)-\(o.importsTable)-\(o.slots)-\(String(describing: o.maximum))-\(o.base)-\(o.segmentInMetadata)"
+            "\(o.strategy.name)-\(o.importsTable)-\(o.slots)-\(String(describing: o.maximum))-\(o.base)-\(o.segmentInMetadata)-\(o.dense)"
         cacheLock.lock()
         defer { cacheLock.unlock() }
         if let bytes = cache[key] { return bytes }

@@ -62,6 +62,31 @@ import Testing
         instances.removeAll()
     }
 
+    @Test func firstSweepPatchesWholePages() throws {
+        var o = TableFixture.Options()
+        o.slots = 1 << 20
+        o.maximum = nil
+        o.segmentInMetadata = false
+        o.dense = true
+        let instance = try Instance(module: try TableFixture.module(o), store: Store(engine: engine), imports: Imports())
+        let sweep = try instance.typedFunction(named: "sweep", params: Int32.self, results: Int32.self)
+        let n: Int32 = 1 << 20
+        let expected = Int32(truncatingIfNeeded: (1 << 19) * 3)  // 1 + 2 per pair
+        var t = DispatchTime.now().uptimeNanoseconds
+        #expect(try sweep(n) == expected)
+        let first = DispatchTime.now().uptimeNanoseconds - t
+        t = DispatchTime.now().uptimeNanoseconds
+        #expect(try sweep(n) == expected)
+        let second = DispatchTime.now().uptimeNanoseconds - t
+        for i in stride(from: 0, to: 1 << 20, by: 4099) { #expect(instance.tables[0].state(UInt64(i)) == .real) }
+        print(
+            "1M-slot sweep (debug build): first \(first / 1_000_000) ms (\(first >> 20) ns/slot), second \(second / 1_000_000) ms (\(second >> 20) ns/slot)"
+        )
+        // One trampoline per page of 512 slots: the first sweep stays within a small
+        // factor of the warm one (generous here: a debug build, a shared machine).
+        #expect(first < second * 20 + 200_000_000)
+    }
+
     @Test func threadsEachDriveTheirOwnInstance() throws {
         let module = try TableFixture.module()
         let failures = Failures()

@@ -171,13 +171,18 @@ final class TableStorage {
     }
 
     /// The owner's real funcref for the lazy funcref at `lazy`.
+    @inline(__always)  // the resolver's page loop runs it for up to 512 slots
     fileprivate func resolve(lazy: UInt64) -> UInt64 {
         // SAFETY: `lazy` lies in the owner module's lazy funcrefs (checked by `isLazy`),
-        // whose function indices were checked at load.
+        // whose function indices (defined functions only) were checked at load.
         let p = UnsafeRawPointer(bitPattern: UInt(lazy))!
-        let index = p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+        let index = Int(p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self))
         guard let owner else { fatalError("Kiln bug: a lazy slot in a table without an owner") }
-        return UInt64(UInt(bitPattern: owner.funcRef(index: Int(index))))
+        // Fast path: the funcref exists already (a defined function's lives in the owner's
+        // own array).
+        let real = owner.funcRefArray + index * VMFuncRef.size
+        if real.load(fromByteOffset: VMFuncRef.code, as: UInt.self) != 0 { return UInt64(UInt(bitPattern: real)) }
+        return UInt64(UInt(bitPattern: owner.funcRef(index: index)))
     }
 
     // MARK: The way out
@@ -217,10 +222,13 @@ final class TableStorage {
         let perPage = UInt64(Posix.pageSize / 8)
         let first = index - index % perPage
         let end = min(first + perPage, length)
-        var i = first
-        while i < end {
-            let r = raw(i)
-            if isLazy(r) { setRaw(i, resolve(lazy: r)) }
+        // SAFETY: slots `first..<end` lie within the table's length.
+        let slots = base.assumingMemoryBound(to: UInt64.self)
+        let (lo, hi) = (UInt64(lazyStart), UInt64(lazyEnd))
+        var i = Int(first)
+        while i < Int(end) {
+            let r = slots[i]
+            if r >= lo && r < hi { slots[i] = resolve(lazy: r) }
             i += 1
         }
         return real
