@@ -18,8 +18,9 @@ import KilnABI
 //                                 the resolver, which patches its whole page
 //   3. address of a real funcref  a `VMFuncRef` of some instance (`Instance.funcRef`)
 // funcref table, tagged encoding (tables defined by a `checked` module):
-//   4. 0                          not initialized yet: `lazyInit` computes it from the
-//                                 owner's image (or null outside the image) and stores it
+//   4. 0                          not initialized yet: `get` (also the `tableLazyInit`
+//                                 builtin) computes it from the owner's image (null
+//                                 outside the image) and stores it tagged
 //   5. 1                          null
 //   6. address | 1                a real funcref
 // externref table (always plain):
