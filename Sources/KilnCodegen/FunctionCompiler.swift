@@ -103,7 +103,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         let n = results.count
         let locs = ownLocations.results
         let base = stack.count - n
-        let stackParams = ownLocations.stackParameters
+        let stackParams = ownLocations.argumentSlots
         // Stack results first (they only need scratch), then registers from memory so a
         // value already in one result register cannot be overwritten by another.
         for i in 0..<n {
@@ -117,7 +117,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                 if case .reg(let r) = locs[i] { load(stack[base + i], into: r, position: base + i) }
             }
         }
-        masm.epilogueAndReturn()
+        masm.epilogueAndReturn(argumentBytes: 8 * ownLocations.argumentSlots)
     }
 
     // MARK: registers
