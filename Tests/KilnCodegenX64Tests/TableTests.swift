@@ -97,6 +97,22 @@ import Testing
         #expect(m.i32("nul") == 1)
     }
 
+    /// A lazy slot whose function takes references in registers and on the stack.
+    @Test(arguments: TableInitStrategy.allCases) func referenceArgumentsThroughLazySlot(_ strategy: TableInitStrategy) throws {
+        let m = try TestInstance(wat: """
+            (module
+              (type $refs (func (param externref funcref externref funcref externref funcref externref funcref) (result externref i32)))
+              (table 1 funcref)
+              (elem (i32.const 0) $pick)
+              (func $pick (type $refs) local.get 6 local.get 7 ref.is_null)
+              (func (export "go") (param externref) (result externref i32)
+                ref.null extern ref.null func ref.null extern ref.null func ref.null extern ref.null func local.get 0 ref.null func
+                i32.const 0 call_indirect (type $refs)))
+            """, strategy: strategy)
+        #expect(m.call("go", [0x55]) == [0x55, 1])
+        #expect(m.call("go", [0x66]) == [0x66, 1])
+    }
+
     @Test func bulkMemory() throws {
         let m = try TestInstance(wat: """
             (module (memory 1)
