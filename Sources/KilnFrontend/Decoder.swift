@@ -6,7 +6,23 @@ import WasmTypes
 /// throws a `.malformed` error, a module that decodes but breaks a validation rule an
 /// `.invalid` one, both worded like the spec tests and carrying the byte offset.
 /// <https://webassembly.github.io/spec/core/binary/modules.html>
+///
+/// A module WasmParser rejects only because a `0xFC`/`0xFD` sub-opcode is not in minimal
+/// LEB128 form is decoded again after ``PrefixedOpcodeCanonicalizer`` rewrites it; the
+/// offsets of that second decode (in errors and in the module) refer to the rewritten
+/// binary.
 public func decodeModule(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
+    do {
+        return try decodeAndValidate(bytes)
+    } catch {
+        guard PrefixedOpcodeCanonicalizer.isNonMinimalSubOpcode(error) else { throw error }
+        let rewritten = try PrefixedOpcodeCanonicalizer.canonicalize(bytes)
+        guard rewritten != bytes else { throw error }
+        return try decodeAndValidate(rewritten)
+    }
+}
+
+private func decodeAndValidate(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
     var module = try decodeStructure(bytes)
     try validate(&module)
     return module

@@ -32,7 +32,7 @@ enum KilnProcess {
         SpecSuiteTests.packageRoot.appendingPathComponent(".build/debug/kiln")
     }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], executable: URL = executable) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// The `kiln` executable and the example host, run as a user would.
+@Suite struct CommandLineTests {
+    static let fixtures = SpecSuiteTests.packageRoot.appendingPathComponent("Fixtures")
+
+    func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func compileRunAndInspectTheBundledExample() throws {
+        let dir = try temporaryDirectory()
+        let so = dir.appendingPathComponent("fib.so").path
+        let compiled = try KilnProcess.run(["compile", Self.fixtures.appendingPathComponent("examples/fib.wat").path, "-o", so])
+        #expect(compiled.status == 0, "\(compiled.output)")
+        let fib = try KilnProcess.run(["run", so, "--invoke", "fib", "20"])
+        #expect(fib.status == 0)
+        #expect(fib.output == "6765\n")
+        let checksum = try KilnProcess.run(["run", so, "--invoke", "checksum"])
+        #expect(checksum.output == "1431\n")
+        let trap = try KilnProcess.run(["run", so, "--invoke", "boom", "0"])
+        #expect(trap.status != 0)
+        #expect(trap.output.contains("wasm trap: integer divide by zero in boom"))
+        let inspect = try KilnProcess.run(["inspect", so])
+        #expect(inspect.status == 0)
+        for expected in [".text", ".kiln.meta", ".kiln.memimg", "function \"fib\"", "image: 4096 bytes"] {
+            #expect(inspect.output.contains(expected), "inspect lacks \(expected)")
+        }
+        let json = try KilnProcess.run(["inspect", "--json", so])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        #expect(parsed?["target"] as? String == "x86_64")
+    }
+
+    @Test func theExampleHostEmbedsKiln() throws {
+        let dir = try temporaryDirectory()
+        let so = dir.appendingPathComponent("plugin.so").path
+        let compiled = try KilnProcess.run(["compile", Self.fixtures.appendingPathComponent("examples/plugin.wat").path, "-o", so])
+        #expect(compiled.status == 0, "\(compiled.output)")
+        let host = try KilnProcess.run(
+            [so], executable: SpecSuiteTests.packageRoot.appendingPathComponent(".build/debug/kiln-example-host"))
+        #expect(host.status == 0, "\(host.output)")
+        #expect(
+            host.output == """
+                plugin says: hello, kiln
+                plugin says: hello, kiln
+                plugin says: hello, kiln
+                calls: first 2, second 1
+                add(40, 2) = 42
+                first memory starts with "hello, kiln"
+                caught: wasm trap: integer divide by zero in divide
+                after the trap: add(1, 2) = 3
+
+                """)
+    }
+
+    /// Every class of bad input gets a specific message and a non-zero exit, never a crash.
+    @Test(arguments: [
+        ("truncated.wasm", [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00] as [UInt8], "unexpected end"),
+        ("badmagic.wasm", [0x00, 0x61, 0x73, 0x6E, 0x01, 0x00, 0x00, 0x00], "magic header not detected"),
+        ("badversion.wasm", [0x00, 0x61, 0x73, 0x6D, 0x02, 0x00, 0x00, 0x00], "unknown binary version"),
+    ])
+    func malformedInputIsRejected(name: String, bytes: [UInt8], message: String) throws {
+        let dir = try temporaryDirectory()
+        let input = dir.appendingPathComponent(name)
+        try Data(bytes).write(to: input)
+        let result = try KilnProcess.run(["compile", input.path, "-o", dir.appendingPathComponent("out.so").path])
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains(message), "\(result.output)")
+        #expect(!result.output.contains("Program crashed"))
+    }
+
+    @Test func invalidBodyNamesFunctionAndOffset() throws {
+        let dir = try temporaryDirectory()
+        let input = dir.appendingPathComponent("invalid.wat")
+        try "(module (func $f (result i32) (f64.const 1)))".write(to: input, atomically: true, encoding: .utf8)
+        let result = try KilnProcess.run(["compile", input.path, "-o", dir.appendingPathComponent("out.so").path])
+        #expect(result.status == 1)
+        #expect(result.output.contains("type mismatch"), "\(result.output)")
+        #expect(result.output.contains("function 0"), "\(result.output)")
+        #expect(result.output.contains("offset 0x"), "\(result.output)")
+    }
+
+    @Test func corruptAndForeignArtifactsAreRejected() throws {
+        let dir = try temporaryDirectory()
+        let so = dir.appendingPathComponent("fib.so")
+        _ = try KilnProcess.run(["compile", Self.fixtures.appendingPathComponent("examples/fib.wat").path, "-o", so.path])
+        var bytes = [UInt8](try Data(contentsOf: so))
+        // Truncated.
+        let truncated = dir.appendingPathComponent("truncated.so")
+        try Data(bytes[0..<100]).write(to: truncated)
+        let t = try KilnProcess.run(["run", truncated.path, "--invoke", "fib", "1"])
+        #expect(t.status == 1 && t.output.contains("truncated artifact"), "\(t.output)")
+        // Not ELF at all.
+        let text = dir.appendingPathComponent("text.so")
+        try "hello".write(to: text, atomically: true, encoding: .utf8)
+        let n = try KilnProcess.run(["run", text.path, "--invoke", "fib", "1"])
+        #expect(n.status == 1 && n.output.contains("not an ELF file"), "\(n.output)")
+        // Wrong ISA: e_machine = AArch64.
+        bytes[18] = 183
+        bytes[19] = 0
+        let foreign = dir.appendingPathComponent("foreign.so")
+        try Data(bytes).write(to: foreign)
+        let w = try KilnProcess.run(["run", foreign.path, "--invoke", "fib", "1"])
+        #expect(w.status == 1 && w.output.contains("wrong ISA"), "\(w.output)")
+    }
+}

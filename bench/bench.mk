@@ -1,0 +1,15 @@
+# `make bench`: Kiln against native code, Wasmtime and wasm2c (see docs/benchmarks.md).
+# Never part of `make test`. Builds a release kiln for the figures (compile throughput of
+# a debug build says little); falls back to the debug one if that build fails.
+#   BENCH_REPS=5       runs per median
+#   BENCH_ONLY=fib,..  a subset of the workloads
+#   BENCH_QUICK=1      tiny sizes: checks the harness, does not touch docs/benchmarks.md
+
+.PHONY: bench bench-quick
+
+bench: build
+	-$(SWIFT) build -c release --product kiln
+	python3 bench/bench.py
+
+bench-quick: build
+	BENCH_QUICK=1 BENCH_REPS=3 python3 bench/bench.py
