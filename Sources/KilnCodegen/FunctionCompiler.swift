@@ -236,6 +236,18 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         for p in 0..<stack.count { spill(p) }
     }
 
+    /// Before a call: spills every register-held value (all registers are caller-saved).
+    /// `local.get` entries stay lazy: a callee cannot write this frame, and `local.set`
+    /// saves the entries reading its local before it writes.
+    @inlinable mutating func spillRegisters() {
+        for p in 0..<stack.count {
+            switch stack[p] {
+            case .reg, .cond: spill(p)
+            default: continue
+            }
+        }
+    }
+
     /// Forces the top `n` values into their home slots, constants included (block
     /// parameters must look the same on every path into the block).
     @inlinable mutating func spillTopToMemory(_ n: Int) {

@@ -46,7 +46,7 @@ extension FunctionCompiler {
     /// caller-saved), arguments go to their ABI places, results come back as register
     /// values or are copied from the return area into home slots.
     @inlinable mutating func emitCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
-        spillAll()
+        spillRegisters()
         if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]
@@ -84,7 +84,7 @@ extension FunctionCompiler {
     /// function's caller (the return area stays where the caller put it), then the
     /// frame is torn down and control jumps to the callee (docs/abi.md, "Tail calls").
     @inlinable mutating func emitTailCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
-        spillAll()
+        spillRegisters()
         if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]

@@ -91,7 +91,7 @@ extension FunctionCompiler {
         _ b: Builtin, _ imm0: UInt32? = nil, _ imm1: UInt32? = nil, operands: Int, swapOperands: Bool = false,
         result: ValueKind?
     ) {
-        spillAll()
+        spillRegisters()
         let regs = M.ABI.builtinArgumentRegisters
         var k = 0
         if let imm0 {
