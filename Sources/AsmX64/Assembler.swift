@@ -230,7 +230,15 @@ public struct Assembler: Sendable {
     public mutating func call(_ target: Mem) { inst(w: false, 0xFF, reg: 2, rm: .mem(target)) }
     /// `jmp r/m64` (`FF /4`).
     public mutating func jmp(_ target: GPR) { inst(w: false, 0xFF, reg: 4, rm: .reg(target.enc)) }
+    /// `jmp m64` (`FF /4`).
+    public mutating func jmp(_ target: Mem) { inst(w: false, 0xFF, reg: 4, rm: .mem(target)) }
     public mutating func ret() { bytes.append(0xC3) }
+    /// `ret imm16` (`C2 iw`): returns and pops `imm16` bytes of stack arguments.
+    public mutating func ret(imm16: UInt16) {
+        bytes.append(0xC2)
+        bytes.append(UInt8(truncatingIfNeeded: imm16))
+        bytes.append(UInt8(truncatingIfNeeded: imm16 >> 8))
+    }
     public mutating func leave() { bytes.append(0xC9) }
     public mutating func ud2() { bytes.append(0x0F); bytes.append(0x0B) }
     public mutating func push(_ r: GPR) {

@@ -103,7 +103,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         let n = results.count
         let locs = ownLocations.results
         let base = stack.count - n
-        let stackParams = ownLocations.stackParameters
+        let stackParams = ownLocations.argumentSlots
         // Stack results first (they only need scratch), then registers from memory so a
         // value already in one result register cannot be overwritten by another.
         for i in 0..<n {
@@ -117,7 +117,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                 if case .reg(let r) = locs[i] { load(stack[base + i], into: r, position: base + i) }
             }
         }
-        masm.epilogueAndReturn()
+        masm.epilogueAndReturn(argumentBytes: 8 * ownLocations.argumentSlots)
     }
 
     // MARK: registers
@@ -234,6 +234,18 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// Spills every register-held or local-reading value; constants stay symbolic.
     @inlinable mutating func spillAll() {
         for p in 0..<stack.count { spill(p) }
+    }
+
+    /// Before a call: spills every register-held value (all registers are caller-saved).
+    /// `local.get` entries stay lazy: a callee cannot write this frame, and `local.set`
+    /// saves the entries reading its local before it writes.
+    @inlinable mutating func spillRegisters() {
+        for p in 0..<stack.count {
+            switch stack[p] {
+            case .reg, .cond: spill(p)
+            default: continue
+            }
+        }
     }
 
     /// Forces the top `n` values into their home slots, constants included (block

@@ -122,6 +122,31 @@ public protocol CallingConvention {
     static var divisionRegisters: (quotient: Reg, remainder: Reg)? { get }
     /// The register a variable shift count must be in, if the ISA fixes one.
     static var shiftCountRegister: Reg? { get }
+    /// Argument registers of a builtin call (C ABI) after the vmctx, and its result.
+    static var builtinArgumentRegisters: [Reg] { get }
+    static var builtinResultRegister: Reg { get }
+}
+
+/// What a call or tail call transfers control to.
+public enum CallTarget: Sendable {
+    /// A function defined in this module (pc-relative, patched later).
+    case direct(UInt32)
+    /// An imported function: `{code, vmctx}` at this vmctx offset.
+    case imported(vmctxOffset: Int)
+    /// The funcref that ``MacroAssembler/loadFuncRefForCall(table:tableIndex:index:typeIndex:strategy:)``
+    /// left in the call-sequence registers.
+    case indirect
+}
+
+/// Where a table's `VMTableDefinition` is: inline in the vmctx (defined tables) or
+/// behind a pointer in the vmctx (imported tables).
+public struct TablePlace: Sendable {
+    public var offset: Int
+    public var indirect: Bool
+    public init(offset: Int, indirect: Bool) {
+        self.offset = offset
+        self.indirect = indirect
+    }
 }
 
 /// The target-specific half of the single-pass compiler, in the shape of Winch's
@@ -146,7 +171,9 @@ public protocol MacroAssembler {
     /// vmctx slot: locals, spill slots, outgoing arguments), emits the out-of-line trap
     /// instructions and resolves the function's label fixups.
     mutating func finishFunction(frameSize: Int)
-    mutating func epilogueAndReturn()
+    /// Tears the frame down and returns, popping `argumentBytes` of stack arguments
+    /// (ABI v2: callee-popped).
+    mutating func epilogueAndReturn(argumentBytes: Int)
     /// Frame slot `k` (8 bytes each, counted from the first slot below the saved vmctx).
     func frameSlot(_ k: Int) -> Address
     /// Incoming stack argument / return-area slot `k` (above the return address).
@@ -205,9 +232,28 @@ public protocol MacroAssembler {
     mutating func trap(_ kind: TrapKind)
 
     // Calls
-    mutating func callDirect(function: UInt32)
-    mutating func callImport(vmctxOffset: Int)
-    /// Calls a builtin through the vmctx (C ABI); arguments are the vmctx and `arg0`,
-    /// the result comes back in `result`.
-    mutating func callBuiltin(_ builtin: Builtin, arg0: Reg, result: Reg)
+    /// Calls `target` (arguments in place). The callee pops `argumentBytes` of stack
+    /// arguments; the outgoing area is re-reserved afterwards. `reloadVMContext` makes
+    /// even a same-module call reload the vmctx register (needed once tail calls can
+    /// return through another instance).
+    mutating func call(_ target: CallTarget, argumentBytes: Int, reloadVMContext: Bool)
+    /// Where stack argument `k` of a tail call goes, for a callee with `calleeSlots`
+    /// argument-area slots called from a function with `ownSlots`: straight into place
+    /// when the callee's area is not larger, else a staging slot in the outgoing area
+    /// (``tailCall(_:ownSlots:calleeSlots:)`` moves it).
+    func tailArgumentSlot(_ k: Int, ownSlots: Int, calleeSlots: Int) -> Address
+    /// Tears the frame down (keeping the caller's return area, moving the return
+    /// address below the callee's stack arguments) and jumps to `target`.
+    mutating func tailCall(_ target: CallTarget, ownSlots: Int, calleeSlots: Int)
+    /// The `call_indirect` sequence up to the call (docs/tables.md): bounds check,
+    /// slot load, null check, signature check against `typeIds[typeIndex]`, with the
+    /// `checked` strategy's lazy-init branch. Leaves the funcref and slot address in
+    /// the call-sequence registers; until the call, argument placement uses no
+    /// register of that sequence. `index` is consumed.
+    mutating func loadFuncRefForCall(table: TablePlace, tableIndex: UInt32, index: Reg, typeIndex: Int, strategy: TableInitStrategy)
+    /// Calls a builtin through the vmctx (C ABI): the vmctx goes first, the other
+    /// arguments are already in ``CallingConvention/builtinArgumentRegisters``.
+    mutating func callBuiltin(_ builtin: Builtin)
+    /// `dst = length` of the table.
+    mutating func tableSize(dst: Reg, table: TablePlace)
 }

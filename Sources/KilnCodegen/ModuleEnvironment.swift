@@ -18,12 +18,20 @@ public struct ModuleEnvironment: Sendable {
     /// Testing aid: compile unsupported operators as an `unreachable` trap instead of
     /// failing, so the supported rest of a module can run.
     public var trapOnUnsupported = false
+    /// How `call_indirect` treats table slots (docs/tables.md, "Strategies").
+    public var tableInit: TableInitStrategy = .image
+    /// A tail call can leave a function through another instance, so a same-module
+    /// call no longer guarantees the vmctx register survives: reload it after every
+    /// call (only modules that use tail calls pay for this).
+    public var reloadVMContextAfterCalls = false
 
     public init(module: WasmModule) throws(CompileError) {
         self.module = module
         layout = VMContextLayout(
             importedFunctions: module.importedFunctionCount, importedGlobals: module.importedGlobalCount,
-            definedGlobals: module.globals.count - module.importedGlobalCount)
+            definedGlobals: module.globals.count - module.importedGlobalCount, tables: module.tables.count,
+            definedTables: module.tables.count - module.importedTableCount)
+        reloadVMContextAfterCalls = module.usedFeatures.contains(.tailCall)
         var sigs: [Signature] = []
         for t in module.types {
             sigs.append(Signature(parameters: try t.parameters.map(Self.kind), results: try t.results.map(Self.kind)))
@@ -54,10 +62,12 @@ public struct ModuleEnvironment: Sendable {
         locations = signatures.map { sig in
             let p = C.parameterLocations(sig.parameters)
             let r = C.resultLocations(sig.results)
+            let stackParameters = p.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } }
             return CallLocations(
                 parameters: p, results: r,
-                stackParameters: p.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } },
-                stackResults: r.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
+                stackParameters: stackParameters,
+                stackResults: r.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } },
+                argumentSlots: CallLocations.argumentSlots(stackParameters))
         }
     }
 
@@ -67,6 +77,14 @@ public struct ModuleEnvironment: Sendable {
 
     public func signature(ofFunction index: UInt32) -> Signature {
         signatures[Int(module.functionTypeIndices[Int(index)])]
+    }
+
+    /// Where table `index`'s definition is: inline for a defined table, behind a
+    /// pointer for an imported one.
+    public func tablePlace(_ index: UInt32) -> TablePlace {
+        let i = Int(index)
+        if i < module.importedTableCount { return TablePlace(offset: layout.tablePointer(i), indirect: true) }
+        return TablePlace(offset: layout.definedTable(i - module.importedTableCount), indirect: false)
     }
 
     /// Where global `index`'s cell is: inline in the vmctx, or behind a pointer.
@@ -83,4 +101,12 @@ public struct CallLocations: Sendable {
     public var results: [ArgLocation]
     public var stackParameters: Int
     public var stackResults: Int
+    /// 8-byte slots of the stack-argument area: `stackParameters` rounded up to even,
+    /// so every argument area is a multiple of 16 bytes and a tail call to a callee
+    /// with a different number of stack arguments keeps `rsp` aligned (docs/abi.md).
+    /// The return area starts right after it; the callee pops it.
+    public var argumentSlots: Int
+
+    /// The argument-area slots for `stackParameters` stack arguments.
+    @inlinable public static func argumentSlots(_ stackParameters: Int) -> Int { (stackParameters + 1) & ~1 }
 }

@@ -55,6 +55,9 @@ public enum X64CallingConvention: CallingConvention {
 
     public static var divisionRegisters: (quotient: Reg, remainder: Reg)? { (.gpr(0), .gpr(2)) }
     public static var shiftCountRegister: Reg? { .gpr(1) }
+    /// C ABI: rdi is the vmctx, then rsi, rdx, rcx, r8, r9; the result in rax.
+    public static let builtinArgumentRegisters: [Reg] = [.gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
+    public static var builtinResultRegister: Reg { .gpr(0) }
 }
 
 extension Reg {
@@ -65,6 +68,9 @@ extension Reg {
 extension GPR {
     /// Registers the code generator never allocates (docs/abi.md).
     static let scratch = GPR.r11, scratch2 = GPR.r10, vmctx = GPR.r14
+    /// The call_indirect sequence (docs/tables.md): the funcref and the slot address,
+    /// which the lazy trampoline reads.
+    static let funcRef = GPR.r10, slotAddress = GPR.r11
 }
 
 extension XMM {

@@ -19,6 +19,13 @@ public struct X64MacroAssembler: MacroAssembler {
     var fixups: [(at: Int, label: Int32)] = []
     var trapLabels: [Int32] = Array(repeating: -1, count: 16)
     var frameSizeAt = 0
+    /// The general-purpose scratch of `copy`, `storeImm`, float constants and
+    /// ``withScratch(_:_:)``: r11, except between the call_indirect sequence and its call,
+    /// when r10/r11 hold the funcref and slot address and rax (never an argument) serves.
+    var tmp = GPR.r11
+    /// `checked` strategy: out-of-line `tableLazyInit` calls (entry, return label,
+    /// index register, table index), emitted after the body.
+    var lazyInitPaths: [(entry: Label, back: Label, index: GPR, table: UInt32)] = []
 
     public init(capacity: Int = 1 << 16) { asm = Assembler(capacity: capacity) }
 
@@ -39,6 +46,16 @@ public struct X64MacroAssembler: MacroAssembler {
     public mutating func finishFunction(frameSize: Int) {
         let n = (8 + frameSize + 15) / 16 * 16 - 8
         asm.patch32(at: frameSizeAt, UInt32(n))
+        for p in lazyInitPaths {
+            bind(p.entry)
+            asm.mov(.l, .rdx, p.index)
+            asm.movl(.rsi, imm32: p.table)
+            asm.mov(.q, .rdi, .vmctx)
+            asm.call(Mem(base: .vmctx, disp: Int32(VMContextLayout.builtin(.tableLazyInit))))
+            asm.mov(.q, .funcRef, .rax)
+            jump(p.back)
+        }
+        lazyInitPaths.removeAll(keepingCapacity: true)
         for k in 0..<trapLabels.count where trapLabels[k] >= 0 {
             bind(Label(id: trapLabels[k]))
             trap(TrapKind(rawValue: UInt8(k))!)
@@ -53,9 +70,9 @@ public struct X64MacroAssembler: MacroAssembler {
         for k in 0..<trapLabels.count { trapLabels[k] = -1 }
     }
 
-    public mutating func epilogueAndReturn() {
+    public mutating func epilogueAndReturn(argumentBytes: Int) {
         asm.leave()
-        asm.ret()
+        if argumentBytes == 0 { asm.ret() } else { asm.ret(imm16: UInt16(argumentBytes)) }
     }
 
     public func frameSlot(_ k: Int) -> Mem { Mem(base: .rbp, disp: Int32(-16 - 8 * k)) }
@@ -80,8 +97,8 @@ public struct X64MacroAssembler: MacroAssembler {
             if bits == 0 {
                 asm.logic(.xor, .s, dst.xmm, dst.xmm)
             } else {
-                gprImm(.scratch, bits)
-                asm.movToXMM(kind == .f32 ? .l : .q, dst.xmm, .scratch)
+                gprImm(tmp, bits)
+                asm.movToXMM(kind == .f32 ? .l : .q, dst.xmm, tmp)
             }
         } else {
             gprImm(dst.gpr, kind == .i32 ? bits & 0xFFFF_FFFF : bits)
@@ -123,18 +140,18 @@ public struct X64MacroAssembler: MacroAssembler {
         } else if Int64(bitPattern: bits) >= Int64(Int32.min) && Int64(bitPattern: bits) <= Int64(Int32.max) {
             asm.mov(.q, dst, imm32: Int32(truncatingIfNeeded: Int64(bitPattern: bits)))
         } else {
-            asm.movabsq(.scratch, imm64: bits)
-            asm.mov(.q, dst, .scratch)
+            asm.movabsq(tmp, imm64: bits)
+            asm.mov(.q, dst, tmp)
         }
     }
 
     public mutating func copy(_ dst: Mem, _ src: Mem) {
-        asm.mov(.q, .scratch, src)
-        asm.mov(.q, dst, .scratch)
+        asm.mov(.q, tmp, src)
+        asm.mov(.q, dst, tmp)
     }
 
     public mutating func withScratch<R>(_ float: Bool, _ body: (inout X64MacroAssembler, Reg) -> R) -> R {
-        body(&self, float ? .fpr(15) : .gpr(11))
+        body(&self, float ? .fpr(15) : .gpr(tmp.enc))
     }
 
     // MARK: integer operations
@@ -373,22 +390,118 @@ public struct X64MacroAssembler: MacroAssembler {
 
     // MARK: calls
 
-    public mutating func callDirect(function: UInt32) {
-        let at = asm.call(rel32: 0)
-        callFixups.append((at, function))
-    }
-
-    public mutating func callImport(vmctxOffset: Int) {
-        asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(vmctxOffset + VMFunctionImport.code)))
-        asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(vmctxOffset + VMFunctionImport.vmctx)))
-        asm.call(.scratch)
+    public mutating func call(_ target: CallTarget, argumentBytes: Int, reloadVMContext: Bool) {
+        switch target {
+        case .direct(let function):
+            let at = asm.call(rel32: 0)
+            callFixups.append((at, function))
+        case .imported(let offset):
+            asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.code)))
+            asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.vmctx)))
+            asm.call(.scratch)
+        case .indirect:
+            asm.mov(.q, .vmctx, Mem(base: .funcRef, disp: Int32(VMFuncRef.vmctx)))
+            asm.call(Mem(base: .funcRef, disp: Int32(VMFuncRef.code)))
+            tmp = .scratch
+        }
+        // ABI v2: the callee popped its stack arguments; re-reserve the outgoing area.
+        if argumentBytes > 0 { asm.alu(.sub, .q, .rsp, imm32: Int32(argumentBytes)) }
+        if case .direct = target, !reloadVMContext { return }
         asm.mov(.q, .vmctx, Mem(base: .rbp, disp: -8))
     }
 
-    public mutating func callBuiltin(_ builtin: Builtin, arg0: Reg, result: Reg) {
-        asm.mov(.l, .rsi, arg0.gpr)
+    public func tailArgumentSlot(_ k: Int, ownSlots: Int, calleeSlots: Int) -> Mem {
+        if calleeSlots <= ownSlots { return incomingSlot(ownSlots - calleeSlots + k) }
+        return outgoingSlot(k)
+    }
+
+    /// The frame teardown of a tail call (docs/abi.md, "Tail calls"). With `d` =
+    /// ownSlots - calleeSlots, the callee's entry `rsp` is `rbp + 8 + 8d`: the return
+    /// address moves there. A larger callee area overlaps this frame, so its staged
+    /// arguments are copied highest first (each destination lies above its source) after
+    /// the return address and the caller's rbp are read into rax/rbx (never arguments).
+    public mutating func tailCall(_ target: CallTarget, ownSlots: Int, calleeSlots: Int) {
+        let d = ownSlots - calleeSlots
+        if d == 0 {
+            asm.leave()
+        } else if d > 0 {
+            asm.mov(.q, .rax, Mem(base: .rbp, disp: 8))
+            asm.mov(.q, Mem(base: .rbp, disp: Int32(8 + 8 * d)), .rax)
+            asm.leave()
+            asm.leaq(.rsp, Mem(base: .rsp, disp: Int32(8 * d)))
+        } else {
+            asm.mov(.q, .rax, Mem(base: .rbp, disp: 8))
+            asm.mov(.q, .rbx, Mem(base: .rbp, disp: 0))
+            for k in (0..<calleeSlots).reversed() {
+                asm.mov(.q, .r13, outgoingSlot(k))
+                asm.mov(.q, Mem(base: .rbp, disp: Int32(16 + 8 * d + 8 * k)), .r13)
+            }
+            asm.leaq(.rsp, Mem(base: .rbp, disp: Int32(8 + 8 * d)))
+            asm.mov(.q, Mem(base: .rsp), .rax)
+            asm.mov(.q, .rbp, .rbx)
+        }
+        switch target {
+        case .direct(let function):
+            let at = asm.jmp(rel32: 0)
+            callFixups.append((at, function))
+        case .imported(let offset):
+            asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.code)))
+            asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.vmctx)))
+            asm.jmp(.scratch)
+        case .indirect:
+            asm.mov(.q, .vmctx, Mem(base: .funcRef, disp: Int32(VMFuncRef.vmctx)))
+            asm.jmp(Mem(base: .funcRef, disp: Int32(VMFuncRef.code)))
+            tmp = .scratch
+        }
+    }
+
+    public mutating func loadFuncRefForCall(
+        table: TablePlace, tableIndex: UInt32, index: Reg, typeIndex: Int, strategy: TableInitStrategy
+    ) {
+        let idx = index.gpr
+        if table.indirect {
+            asm.mov(.q, .slotAddress, Mem(base: .vmctx, disp: Int32(table.offset)))
+            asm.alu(.cmp, .q, idx, Mem(base: .slotAddress, disp: Int32(VMTableDefinition.length)))
+            trapIf(.ae, .undefinedElement)
+            asm.mov(.q, .slotAddress, Mem(base: .slotAddress, disp: Int32(VMTableDefinition.base)))
+        } else {
+            asm.alu(.cmp, .q, idx, Mem(base: .vmctx, disp: Int32(table.offset + VMTableDefinition.length)))
+            trapIf(.ae, .undefinedElement)
+            asm.mov(.q, .slotAddress, Mem(base: .vmctx, disp: Int32(table.offset + VMTableDefinition.base)))
+        }
+        asm.leaq(.slotAddress, Mem(base: .slotAddress, index: idx, scale: 8))
+        asm.mov(.q, .funcRef, Mem(base: .slotAddress))
+        if strategy == .checked {
+            // 0 = not initialized yet (slow path); otherwise untag. `and` sets ZF for the
+            // null check.
+            let slow = newLabel(), back = newLabel()
+            asm.test(.q, .funcRef, .funcRef)
+            jcc(.e, slow)
+            bind(back)
+            asm.alu(.and, .q, .funcRef, imm32: -2)
+            lazyInitPaths.append((slow, back, idx, tableIndex))
+        } else {
+            asm.test(.q, .funcRef, .funcRef)
+        }
+        trapIf(.e, .uninitializedElement)
+        asm.mov(.q, idx, Mem(base: .vmctx, disp: Int32(VMContextLayout.typeIds)))
+        asm.mov(.q, idx, Mem(base: idx, disp: Int32(8 * typeIndex)))
+        asm.alu(.cmp, .q, idx, Mem(base: .funcRef, disp: Int32(VMFuncRef.typeId)))
+        trapIf(.ne, .indirectCallTypeMismatch)
+        tmp = .rax
+    }
+
+    public mutating func callBuiltin(_ builtin: Builtin) {
         asm.mov(.q, .rdi, .vmctx)
         asm.call(Mem(base: .vmctx, disp: Int32(VMContextLayout.builtin(builtin))))
-        asm.mov(.l, result.gpr, .rax)
+    }
+
+    public mutating func tableSize(dst: Reg, table: TablePlace) {
+        if table.indirect {
+            asm.mov(.q, dst.gpr, Mem(base: .vmctx, disp: Int32(table.offset)))
+            asm.mov(.l, dst.gpr, Mem(base: dst.gpr, disp: Int32(VMTableDefinition.length)))
+        } else {
+            asm.mov(.l, dst.gpr, Mem(base: .vmctx, disp: Int32(table.offset + VMTableDefinition.length)))
+        }
     }
 }

@@ -13,7 +13,8 @@ extension X64MacroAssembler {
     public mutating func emitEntryTrampoline(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
-        let stackParams = params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } }
+        let stackParams = CallLocations.argumentSlots(
+            params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
         let stackResults = results.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } }
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
@@ -35,6 +36,8 @@ extension X64MacroAssembler {
             }
         }
         asm.call(.scratch)
+        // ABI v2: the callee popped its stack arguments.
+        if stackParams > 0 { asm.alu(.sub, .q, .rsp, imm32: Int32(8 * stackParams)) }
         asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -56))
         for (i, loc) in results.enumerated() {
             let slot = Mem(base: .scratch2, disp: Int32(8 * i))
@@ -56,7 +59,8 @@ extension X64MacroAssembler {
     public mutating func emitHostCallStub(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
-        let stackParams = params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } }
+        let stackParams = CallLocations.argumentSlots(
+            params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
         let slots = max(sig.parameters.count, sig.results.count)
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
@@ -87,7 +91,33 @@ extension X64MacroAssembler {
             }
         }
         asm.mov(.q, .r14, Mem(base: .rbp, disp: -8))
+        epilogueAndReturn(argumentBytes: 8 * stackParams)
+    }
+
+    /// The module's lazy-init trampoline (docs/tables.md): the code of every lazy
+    /// funcref. Entered through `call_indirect`/`return_call_indirect` with r14 = the
+    /// module's `VMLazyContext`, r10 = the lazy funcref, r11 = the slot address and the
+    /// callee's arguments in place; saves every argument register, calls
+    /// `resolver(ctx, slot, lazy)` (C ABI), restores them and tail-jumps to the real
+    /// code with the real vmctx. The stack at the jump is the stack at entry.
+    public mutating func emitLazyTrampoline() {
+        let ints: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+        asm.push(.rbp)
+        asm.mov(.q, .rbp, .rsp)
+        // Entry rsp is 8 mod 16 (after a call, or a tail call's moved return address);
+        // 6 + 8 slots keep it 16-aligned for the resolver call.
+        asm.alu(.sub, .q, .rsp, imm32: 8 * 14)
+        for (i, r) in ints.enumerated() { asm.mov(.q, Mem(base: .rsp, disp: Int32(8 * i)), r) }
+        for i in 0..<8 { asm.movs(.d, Mem(base: .rsp, disp: Int32(48 + 8 * i)), XMM(UInt8(i))) }
+        asm.mov(.q, .rdi, .vmctx)
+        asm.mov(.q, .rsi, .slotAddress)
+        asm.mov(.q, .rdx, .funcRef)
+        asm.call(Mem(base: .vmctx, disp: Int32(VMLazyContext.resolver)))
+        asm.mov(.q, .funcRef, .rax)
+        for (i, r) in ints.enumerated() { asm.mov(.q, r, Mem(base: .rsp, disp: Int32(8 * i))) }
+        for i in 0..<8 { asm.movs(.d, XMM(UInt8(i)), Mem(base: .rsp, disp: Int32(48 + 8 * i))) }
+        asm.mov(.q, .vmctx, Mem(base: .funcRef, disp: Int32(VMFuncRef.vmctx)))
         asm.leave()
-        asm.ret()
+        asm.jmp(Mem(base: .funcRef, disp: Int32(VMFuncRef.code)))
     }
 }

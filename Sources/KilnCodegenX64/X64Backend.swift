@@ -9,14 +9,17 @@ public struct X64Backend: Backend {
     /// Testing aid: unsupported operators become `unreachable` traps (see
     /// ``ModuleEnvironment/trapOnUnsupported``).
     public var trapOnUnsupported = false
+    /// How `call_indirect` treats table slots (docs/tables.md, "Strategies").
+    public var tableInit: TableInitStrategy
 
-    public init() {}
+    public init(tableInit: TableInitStrategy = .image) { self.tableInit = tableInit }
 
     public var target: TargetISA { .x86_64 }
 
     public func compile(_ module: WasmModule) throws(CompileError) -> CompiledCode {
         var env = try ModuleEnvironment(module: module)
         env.trapOnUnsupported = trapOnUnsupported
+        env.tableInit = tableInit
         env.computeLocations(X64CallingConvention.self)
         var masm = X64MacroAssembler(capacity: max(4096, module.bodies.reduce(0) { $0 + $1.expression.count } * 6))
         var code = CompiledCode()
@@ -52,6 +55,12 @@ public struct X64Backend: Backend {
             while masm.asm.offset % 16 != 0 { masm.asm.byte(0xCC) }
             code.hostCallStubs[t] = UInt32(masm.asm.offset)
             masm.emitHostCallStub(env.signatures[t])
+        }
+        // The lazy-init trampoline, when some table can hold lazy funcrefs.
+        if !module.tables.isEmpty || !module.elements.isEmpty {
+            while masm.asm.offset % 16 != 0 { masm.asm.byte(0xCC) }
+            code.lazyTrampoline = UInt32(masm.asm.offset)
+            masm.emitLazyTrampoline()
         }
         code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
         code.text = masm.asm.bytes

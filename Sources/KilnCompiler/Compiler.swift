@@ -50,7 +50,9 @@ public enum CompilerError: Error, Sendable, CustomStringConvertible {
 public enum Compiler {
     /// Features this build of Kiln compiles. Modules that use anything else are refused
     /// with the feature named (``CompilerError/unsupportedFeatures(_:)``).
-    public static let supportedFeatures: Set<WasmFeature> = [.extendedConst]
+    public static let supportedFeatures: Set<WasmFeature> = [
+        .extendedConst, .tables, .referenceTypes, .bulkMemory, .tailCall,
+    ]
 
     /// Features `module` uses that this build does not support.
     public static func missingFeatures(of module: WasmModule) -> [WasmFeature] {
@@ -75,7 +77,7 @@ public enum Compiler {
         let code: CompiledCode
         do throws(CompileError) {
             switch options.target {
-            case .x86_64: code = try X64Backend().compile(module)
+            case .x86_64: code = try X64Backend(tableInit: options.tableInit).compile(module)
             case .aarch64: throw CompileError.unsupported("the aarch64 target (not built yet)")
             }
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import KilnABI
 import KilnCodegenX64
 import KilnFrontend
 import Testing
@@ -17,12 +18,15 @@ import Testing
 
     @Test(arguments: fixtures) func golden(_ name: String) throws {
         let wat = try String(contentsOf: Self.dir.appendingPathComponent(name), encoding: .utf8)
-        let code = try X64Backend().compile(try decodeModule(try assemble(text: wat)))
+        // `name.checked.wat` compiles with the `checked` table strategy (default `image`).
+        let strategy: TableInitStrategy = name.contains(".checked.") ? .checked : .image
+        let code = try X64Backend(tableInit: strategy).compile(try decodeModule(try assemble(text: wat)))
         var text = ""
         var starts: [Int: String] = [:]
         for (i, f) in code.functions.enumerated() { starts[Int(f.offset)] = "function \(i)" }
         for (t, o) in code.entryTrampolines.enumerated() where o != UInt32.max { starts[Int(o)] = "entry trampoline, type \(t)" }
         for (t, o) in code.hostCallStubs.enumerated() where o != UInt32.max { starts[Int(o)] = "host call stub, type \(t)" }
+        if code.lazyTrampoline != UInt32.max { starts[Int(code.lazyTrampoline)] = "lazy trampoline" }
         let traps = Dictionary(code.trapSites.map { (Int($0.codeOffset), $0.kind) }, uniquingKeysWith: { a, _ in a })
         for (offset, line) in try disassemble(code.text) where line != "int3" {
             if let s = starts[offset] { text += "\n<\(s)>:\n" }

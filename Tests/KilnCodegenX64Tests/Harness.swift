@@ -4,6 +4,7 @@ import KilnCodegen
 import KilnCodegenX64
 import KilnFrontend
 import Testing
+import WasmParser
 
 /// Runs compiled code without the real runtime: `.text` in an R+X mapping, a vmctx
 /// laid out by `VMContextLayout`, an 8 GiB memory reservation, a stack limit, the
@@ -21,20 +22,42 @@ final class TestInstance {
     var hostFunctions: [UnsafeMutablePointer<UInt64>] = []
     var importedGlobalCells: [UnsafeMutablePointer<UInt64>] = []
     static let reservation = 8 << 30
+    let strategy: TableInitStrategy
+    var maxPages: UInt64 = 65536
+    /// Canonical type ids (structural: 1 + the first equal type's index).
+    let typeIds: UnsafeMutablePointer<UInt64>
+    /// One `VMFuncRef` per function (imports included), real.
+    let funcRefs: UnsafeMutableRawPointer
+    /// One lazy `VMFuncRef` per function, code = the lazy trampoline, vmctx = the lazy context.
+    let lazyFuncRefs: UnsafeMutableRawPointer
+    /// `VMLazyContext {resolver, instance}`.
+    let lazyContext: UnsafeMutablePointer<UInt64>
+    /// Slots of every defined table (capacity `tableCapacity`).
+    var tableSlots: [UnsafeMutablePointer<UInt64>] = []
+    static let tableCapacity = 4096
+    /// How many times the resolver ran.
+    var resolverCalls = 0
+    var lazyInitCalls = 0
 
     typealias HostCallback = @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?) -> UInt32
     typealias Entry = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, UnsafeMutablePointer<UInt64>?) -> Void
 
-    convenience init(wat: String, imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = []) throws {
-        try self.init(binary: try assemble(text: wat), imports: imports, globals: globals, importedGlobals: importedGlobals)
+    convenience init(
+        wat: String, imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = [],
+        strategy: TableInitStrategy = .image
+    ) throws {
+        try self.init(
+            binary: try assemble(text: wat), imports: imports, globals: globals, importedGlobals: importedGlobals,
+            strategy: strategy)
     }
 
     init(
         binary bytes: [UInt8], imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = [],
-        trapOnUnsupported: Bool = false
+        trapOnUnsupported: Bool = false, strategy: TableInitStrategy = .image
     ) throws {
         module = try decodeModule(bytes)
-        var backend = X64Backend()
+        self.strategy = strategy
+        var backend = X64Backend(tableInit: strategy)
         backend.trapOnUnsupported = trapOnUnsupported
         code = try backend.compile(module)
         if let path = ProcessInfo.processInfo.environment["KILN_DUMP"] {
@@ -49,7 +72,16 @@ final class TestInstance {
 
         layout = VMContextLayout(
             importedFunctions: module.importedFunctionCount, importedGlobals: module.importedGlobalCount,
-            definedGlobals: module.globals.count - module.importedGlobalCount)
+            definedGlobals: module.globals.count - module.importedGlobalCount, tables: module.tables.count,
+            definedTables: module.tables.count - module.importedTableCount)
+        typeIds = .allocate(capacity: max(1, module.types.count))
+        for (i, t) in module.types.enumerated() {
+            typeIds[i] = UInt64(module.types.firstIndex(where: { $0 == t })! + 1)
+        }
+        let functionCount = module.functionTypeIndices.count
+        funcRefs = .allocate(byteCount: max(1, functionCount) * VMFuncRef.size, alignment: 16)
+        lazyFuncRefs = .allocate(byteCount: max(1, functionCount) * VMFuncRef.size, alignment: 16)
+        lazyContext = .allocate(capacity: 2)
         vmctx = UnsafeMutableRawPointer.allocate(byteCount: layout.size + 64, alignment: 16)
         vmctx.initializeMemory(as: UInt8.self, repeating: 0, count: layout.size + 64)
         memoryDefinition = .allocate(capacity: 2)
@@ -64,14 +96,15 @@ final class TestInstance {
             memoryDefinition[0] = UInt64(UInt(bitPattern: m))
             memoryDefinition[1] = UInt64(bytes)
             vmctx.storeBytes(of: m, toByteOffset: VMContextLayout.memoryBase, as: UnsafeMutableRawPointer.self)
-            vmctx.storeBytes(of: mem.max ?? 65536, toByteOffset: VMContextLayout.instanceHandle, as: UInt64.self)
+            maxPages = mem.max ?? 65536
         }
+        vmctx.storeBytes(of: typeIds, toByteOffset: VMContextLayout.typeIds, as: UnsafeMutablePointer<UInt64>.self)
         vmctx.storeBytes(of: memoryDefinition, toByteOffset: VMContextLayout.memoryDefinition, as: UnsafeMutablePointer<UInt64>.self)
         vmctx.storeBytes(of: storeContext, toByteOffset: VMContextLayout.storeContext, as: UnsafeMutablePointer<UInt64>.self)
         let grow: @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Int64 = { ctx, delta in
             let ctx = ctx!
             let def = ctx.load(fromByteOffset: VMContextLayout.memoryDefinition, as: UnsafeMutablePointer<UInt64>.self)
-            let maxPages = ctx.load(fromByteOffset: VMContextLayout.instanceHandle, as: UInt64.self)
+            let maxPages = TestInstance.from(ctx).maxPages
             let old = def[1] / 65536
             if old + delta > maxPages { return -1 }
             let base = UnsafeMutableRawPointer(bitPattern: UInt(def[0]))!
@@ -120,7 +153,175 @@ final class TestInstance {
         for (i, g) in globals.enumerated() {
             vmctx.storeBytes(of: g, toByteOffset: layout.definedGlobal(i), as: UInt64.self)
         }
+        vmctx.storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), toByteOffset: VMContextLayout.instanceHandle, as: UnsafeMutableRawPointer.self)
+        setUpTables()
+        installBuiltins()
     }
+
+    static func from(_ vmctx: UnsafeMutableRawPointer) -> TestInstance {
+        Unmanaged<TestInstance>.fromOpaque(vmctx.load(fromByteOffset: VMContextLayout.instanceHandle, as: UnsafeMutableRawPointer.self)).takeUnretainedValue()
+    }
+
+    func funcRef(_ index: Int) -> UInt64 { UInt64(UInt(bitPattern: funcRefs + index * VMFuncRef.size)) }
+    func lazyFuncRef(_ index: Int) -> UInt64 { UInt64(UInt(bitPattern: lazyFuncRefs + index * VMFuncRef.size)) }
+    func definition(_ table: Int) -> UnsafeMutableRawPointer { vmctx + layout.definedTable(table - module.importedTableCount) }
+    func tableLength(_ table: Int) -> Int { definition(table).load(fromByteOffset: VMTableDefinition.length, as: Int.self) }
+    var tagged: Bool { strategy == .checked }
+
+    /// Funcrefs (real and lazy), the lazy context and the tables: element segments are
+    /// applied per strategy (lazy funcrefs for `image`, real for `eager`, nothing for
+    /// `checked`, whose slow path computes the element).
+    func setUpTables() {
+        for i in 0..<module.functionTypeIndices.count {
+            let code: UnsafeMutableRawPointer
+            if i < module.importedFunctionCount {
+                code = text + Int(code_hostStub(i))
+            } else {
+                code = text + Int(self.code.functions[i - module.importedFunctionCount].offset)
+            }
+            let id = typeIds[Int(module.functionTypeIndices[i])]
+            let real = funcRefs + i * VMFuncRef.size
+            real.storeBytes(of: code, toByteOffset: VMFuncRef.code, as: UnsafeMutableRawPointer.self)
+            real.storeBytes(of: id, toByteOffset: VMFuncRef.typeId, as: UInt64.self)
+            let callee = i < module.importedFunctionCount ? UnsafeMutableRawPointer(hostFunctions[i]) : vmctx
+            real.storeBytes(of: callee, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutableRawPointer.self)
+            real.storeBytes(of: UInt64(i), toByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+            let lazy = lazyFuncRefs + i * VMFuncRef.size
+            let trampoline = text + Int(self.code.lazyTrampoline == UInt32.max ? 0 : self.code.lazyTrampoline)
+            lazy.storeBytes(of: trampoline, toByteOffset: VMFuncRef.code, as: UnsafeMutableRawPointer.self)
+            lazy.storeBytes(of: id, toByteOffset: VMFuncRef.typeId, as: UInt64.self)
+            lazy.storeBytes(of: lazyContext, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutablePointer<UInt64>.self)
+            lazy.storeBytes(of: UInt64(i), toByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+        }
+        let resolver: @convention(c) (UnsafeMutablePointer<UInt64>?, UnsafeMutablePointer<UInt64>?, UnsafeMutableRawPointer?) -> UInt64 = { ctx, slot, lazy in
+            let instance = Unmanaged<TestInstance>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(ctx![1]))!).takeUnretainedValue()
+            instance.resolverCalls += 1
+            let index = lazy!.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+            let real = instance.funcRef(Int(index))
+            slot!.pointee = real
+            return real
+        }
+        lazyContext[0] = UInt64(UInt(bitPattern: unsafeBitCast(resolver, to: UnsafeRawPointer.self)))
+        lazyContext[1] = UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))
+        for t in module.importedTableCount..<module.tables.count {
+            let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.tableCapacity)
+            slots.initialize(repeating: 0, count: Self.tableCapacity)
+            if tagged && module.tables[t].elementType == .funcRef {
+                for i in 0..<Int(module.tables[t].limits.min) { slots[i] = 0 }
+            }
+            tableSlots.append(slots)
+            let def = definition(t)
+            def.storeBytes(of: slots, toByteOffset: VMTableDefinition.base, as: UnsafeMutablePointer<UInt64>.self)
+            def.storeBytes(of: Int(module.tables[t].limits.min), toByteOffset: VMTableDefinition.length, as: Int.self)
+        }
+        guard !tagged else { return }
+        for segment in module.elements {
+            guard case .active(let table, let offset) = segment.mode, case .i32Const(let start)? = offset.first else { continue }
+            let slots = tableSlots[Int(table) - module.importedTableCount]
+            for (j, item) in segment.initializer.enumerated() {
+                slots[Int(start) + j] = element(item)
+            }
+        }
+    }
+
+    /// The (real or lazy, per strategy) value of an element item.
+    func element(_ item: ConstExpression, lazyAllowed: Bool = true) -> UInt64 {
+        switch item.first {
+        case .refFunc(let f)?:
+            return strategy == .image && lazyAllowed && Int(f) >= module.importedFunctionCount ? lazyFuncRef(Int(f)) : funcRef(Int(f))
+        default: return 0
+        }
+    }
+
+    /// The value of slot `i` of defined table `t` as wasm sees it (never lazy).
+    func readSlot(_ t: Int, _ i: Int) -> UInt64 {
+        let slots = tableSlots[t - module.importedTableCount]
+        var v = slots[i]
+        if tagged && module.tables[t].elementType == .funcRef {
+            if v == 0 {
+                lazyInitCalls += 1
+                v = initialValue(t, i)
+                slots[i] = v | 1
+            }
+            return v & ~1
+        }
+        let lazyRange = UInt64(UInt(bitPattern: lazyFuncRefs))..<UInt64(UInt(bitPattern: lazyFuncRefs + module.functionTypeIndices.count * VMFuncRef.size))
+        if lazyRange.contains(v) {
+            v = funcRef(Int((v - lazyRange.lowerBound) / UInt64(VMFuncRef.size)))
+            slots[i] = v
+        }
+        return v
+    }
+
+    func writeSlot(_ t: Int, _ i: Int, _ v: UInt64) {
+        tableSlots[t - module.importedTableCount][i] = tagged && module.tables[t].elementType == .funcRef ? v | 1 : v
+    }
+
+    /// `checked`: what the element segments put in slot `i` (null if nothing).
+    func initialValue(_ t: Int, _ i: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for segment in module.elements {
+            guard case .active(let table, let offset) = segment.mode, Int(table) == t, case .i32Const(let start)? = offset.first else { continue }
+            let j = i - Int(start)
+            if j >= 0 && j < segment.initializer.count { v = element(segment.initializer[j], lazyAllowed: false) }
+        }
+        return v
+    }
+
+    func installBuiltins() {
+        typealias B2 = @convention(c) (UnsafeMutableRawPointer?, UInt32, UInt32) -> UInt64
+        typealias B3 = @convention(c) (UnsafeMutableRawPointer?, UInt32, UInt32, UInt64) -> UInt64
+        typealias B4 = @convention(c) (UnsafeMutableRawPointer?, UInt32, UInt32, UInt64, UInt32) -> Void
+        typealias B1 = @convention(c) (UnsafeMutableRawPointer?, UInt32) -> UInt64
+        typealias M3 = @convention(c) (UnsafeMutableRawPointer?, UInt32, UInt32, UInt32) -> Void
+        let get: B2 = { ctx, t, i in
+            let m = TestInstance.from(ctx!)
+            precondition(Int(i) < m.tableLength(Int(t)), "table.get out of bounds")
+            return m.readSlot(Int(t), Int(i))
+        }
+        let set: B3 = { ctx, t, i, v in
+            let m = TestInstance.from(ctx!)
+            precondition(Int(i) < m.tableLength(Int(t)), "table.set out of bounds")
+            m.writeSlot(Int(t), Int(i), v)
+            return 0
+        }
+        let grow: B3 = { ctx, t, delta, v in
+            let m = TestInstance.from(ctx!)
+            let old = m.tableLength(Int(t))
+            if old + Int(delta) > TestInstance.tableCapacity { return UInt64(bitPattern: -1) }
+            for i in old..<(old + Int(delta)) { m.writeSlot(Int(t), i, v) }
+            m.definition(Int(t)).storeBytes(of: old + Int(delta), toByteOffset: VMTableDefinition.length, as: Int.self)
+            return UInt64(old)
+        }
+        let fill: B4 = { ctx, t, dst, v, len in
+            let m = TestInstance.from(ctx!)
+            precondition(Int(dst) + Int(len) <= m.tableLength(Int(t)), "table.fill out of bounds")
+            for i in Int(dst)..<(Int(dst) + Int(len)) { m.writeSlot(Int(t), i, v) }
+        }
+        let refFunc: B1 = { ctx, f in TestInstance.from(ctx!).funcRef(Int(f)) }
+        let lazyInit: B2 = { ctx, t, i in TestInstance.from(ctx!).readSlot(Int(t), Int(i)) }
+        let memFill: M3 = { ctx, dst, v, len in
+            let m = TestInstance.from(ctx!)
+            memset(m.memory! + Int(dst), Int32(v & 0xFF), Int(len))
+        }
+        let memCopy: M3 = { ctx, dst, src, len in
+            let m = TestInstance.from(ctx!)
+            memmove(m.memory! + Int(dst), m.memory! + Int(src), Int(len))
+        }
+        func put(_ b: Builtin, _ p: UnsafeRawPointer) {
+            vmctx.storeBytes(of: p, toByteOffset: VMContextLayout.builtin(b), as: UnsafeRawPointer.self)
+        }
+        put(.tableGet, unsafeBitCast(get, to: UnsafeRawPointer.self))
+        put(.tableSet, unsafeBitCast(set, to: UnsafeRawPointer.self))
+        put(.tableGrow, unsafeBitCast(grow, to: UnsafeRawPointer.self))
+        put(.tableFill, unsafeBitCast(fill, to: UnsafeRawPointer.self))
+        put(.refFunc, unsafeBitCast(refFunc, to: UnsafeRawPointer.self))
+        put(.tableLazyInit, unsafeBitCast(lazyInit, to: UnsafeRawPointer.self))
+        put(.memoryFill, unsafeBitCast(memFill, to: UnsafeRawPointer.self))
+        put(.memoryCopy, unsafeBitCast(memCopy, to: UnsafeRawPointer.self))
+    }
+
+    func code_hostStub(_ i: Int) -> UInt32 { code.hostCallStubs[Int(module.functionTypeIndices[i])] }
 
     deinit {
         munmap(text, textSize)
@@ -130,6 +331,11 @@ final class TestInstance {
         storeContext.deallocate()
         for h in hostFunctions { h.deallocate() }
         for c in importedGlobalCells { c.deallocate() }
+        for t in tableSlots { t.deallocate() }
+        typeIds.deallocate()
+        funcRefs.deallocate()
+        lazyFuncRefs.deallocate()
+        lazyContext.deallocate()
     }
 
     func global(_ definedIndex: Int) -> UInt64 {

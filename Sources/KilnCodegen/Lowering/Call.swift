@@ -3,27 +3,51 @@ import KilnFrontend
 import WasmParser
 import WasmTypes
 
-/// Direct calls, to defined functions (pc-relative) and imports (through the vmctx).
+/// Calls: direct (pc-relative), imported (through the vmctx), indirect (through a
+/// table, docs/tables.md), and their tail-call forms.
 extension FunctionCompiler {
     @inlinable public mutating func visitCall(functionIndex: UInt32) throws(CompileError) {
         guard reachable else { return }
-        let t = env.typeIndex(ofFunction: functionIndex)
-        let isImport = Int(functionIndex) < env.module.importedFunctionCount
-        let slot = isImport ? env.layout.importedFunction(Int(functionIndex)) : 0
-        emitCall(t) { m in
-            if isImport {
-                m.callImport(vmctxOffset: slot)
-            } else {
-                m.callDirect(function: functionIndex)
-            }
+        emitCall(env.typeIndex(ofFunction: functionIndex), target(functionIndex))
+    }
+
+    @inlinable public mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        emitCall(Int(typeIndex), .indirect, table: tableIndex)
+    }
+
+    @inlinable public mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        emitTailCall(env.typeIndex(ofFunction: functionIndex), target(functionIndex))
+    }
+
+    @inlinable public mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        emitTailCall(Int(typeIndex), .indirect, table: tableIndex)
+    }
+
+    @inlinable func target(_ functionIndex: UInt32) -> CallTarget {
+        if Int(functionIndex) < env.module.importedFunctionCount {
+            return .imported(vmctxOffset: env.layout.importedFunction(Int(functionIndex)))
         }
+        return .direct(functionIndex)
+    }
+
+    /// For `call_indirect`: pops the element index and runs the table sequence, leaving
+    /// the checked funcref in the call-sequence registers.
+    @inlinable mutating func loadIndirectTarget(_ typeIndex: Int, table: UInt32) {
+        let (index, _) = popReg()
+        masm.loadFuncRefForCall(
+            table: env.tablePlace(table), tableIndex: table, index: index, typeIndex: typeIndex, strategy: env.tableInit)
+        free(index)
     }
 
     /// The call sequence: every live value goes to its home slot (all registers are
     /// caller-saved), arguments go to their ABI places, results come back as register
     /// values or are copied from the return area into home slots.
-    @inlinable mutating func emitCall(_ typeIndex: Int, _ call: (inout M) -> Void) {
-        spillAll()
+    @inlinable mutating func emitCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
+        spillRegisters()
+        if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]
         let n = sig.parameters.count
@@ -35,9 +59,11 @@ extension FunctionCompiler {
             case .stack(let k): storeValue(at: base + i, to: masm.outgoingSlot(k))
             }
         }
-        let stackArgs = locs.stackParameters, stackResults = locs.stackResults
-        maxOutgoing = max(maxOutgoing, 8 * (stackArgs + stackResults))
-        call(&masm)
+        let argSlots = locs.argumentSlots
+        maxOutgoing = max(maxOutgoing, 8 * (argSlots + locs.stackResults))
+        var reload = true
+        if case .direct = target { reload = env.reloadVMContextAfterCalls }
+        masm.call(target, argumentBytes: 8 * argSlots, reloadVMContext: reload)
         stack.removeLast(n)
         for (i, loc) in resultLocs.enumerated() {
             let k = sig.results[i]
@@ -48,9 +74,35 @@ extension FunctionCompiler {
             case .stack(let j):
                 let p = stack.count
                 maxStackSlots = max(maxStackSlots, p + 1)
-                masm.copy(masm.frameSlot(homeSlot(p)), masm.outgoingSlot(stackArgs + j))
+                masm.copy(masm.frameSlot(homeSlot(p)), masm.outgoingSlot(argSlots + j))
                 push(.mem(k))
             }
         }
+    }
+
+    /// `return_call*`: the arguments go where the callee expects them relative to this
+    /// function's caller (the return area stays where the caller put it), then the
+    /// frame is torn down and control jumps to the callee (docs/abi.md, "Tail calls").
+    @inlinable mutating func emitTailCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
+        spillRegisters()
+        if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
+        let sig = env.signatures[typeIndex]
+        let locs = env.locations[typeIndex]
+        let n = sig.parameters.count
+        let base = stack.count - n
+        let own = ownLocations.argumentSlots, callee = locs.argumentSlots
+        if callee > own { maxOutgoing = max(maxOutgoing, 8 * callee) }
+        // Stack arguments first: their sources are all in this frame (or constants), and
+        // their destinations are either above the frame or staged below it.
+        for i in 0..<n {
+            if case .stack(let k) = locs.parameters[i] {
+                storeValue(at: base + i, to: masm.tailArgumentSlot(k, ownSlots: own, calleeSlots: callee))
+            }
+        }
+        for i in 0..<n {
+            if case .reg(let r) = locs.parameters[i] { load(stack[base + i], into: r, position: base + i) }
+        }
+        masm.tailCall(target, ownSlots: own, calleeSlots: callee)
+        markUnreachable()
     }
 }

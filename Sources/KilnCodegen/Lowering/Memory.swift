@@ -70,10 +70,30 @@ extension FunctionCompiler {
     @inlinable public mutating func visitMemoryGrow(memory: UInt32) throws(CompileError) {
         guard reachable else { return }
         guard memory == 0 else { throw unsupported("multiple memories") }
-        spillAll()
-        let (delta, _) = popReg()
-        masm.callBuiltin(.memoryGrow, arg0: delta, result: delta)
-        pushReg(.i32, delta)
+        callBuiltin(.memoryGrow, operands: 1, result: .i32)
+    }
+
+    @inlinable public mutating func visitMemoryFill(memory: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        guard memory == 0 else { throw unsupported("multiple memories") }
+        callBuiltin(.memoryFill, operands: 3, result: nil)
+    }
+
+    @inlinable public mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        guard dstMem == 0 && srcMem == 0 else { throw unsupported("multiple memories") }
+        callBuiltin(.memoryCopy, operands: 3, result: nil)
+    }
+
+    @inlinable public mutating func visitMemoryInit(dataIndex: UInt32, memory: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        guard memory == 0 else { throw unsupported("multiple memories") }
+        callBuiltin(.memoryInit, dataIndex, operands: 3, result: nil)
+    }
+
+    @inlinable public mutating func visitDataDrop(dataIndex: UInt32) throws(CompileError) {
+        guard reachable else { return }
+        callBuiltin(.dataDrop, dataIndex, operands: 0, result: nil)
     }
 
     @inlinable func checkMemory(_ memarg: MemArg) throws(CompileError) {

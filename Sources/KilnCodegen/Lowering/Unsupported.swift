@@ -27,30 +27,12 @@ extension FunctionCompiler {
 
     @inlinable public mutating func visitThrow(tagIndex: UInt32) throws(CompileError) { try unsupportedOperator("throw") }
     @inlinable public mutating func visitThrowRef() throws(CompileError) { try unsupportedOperator("throwRef") }
-    @inlinable public mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) { try unsupportedOperator("callIndirect") }
-    @inlinable public mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) { try unsupportedOperator("returnCall") }
-    @inlinable public mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) { try unsupportedOperator("returnCallIndirect") }
     @inlinable public mutating func visitCallRef(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("callRef") }
     @inlinable public mutating func visitReturnCallRef(typeIndex: UInt32) throws(CompileError) { try unsupportedOperator("returnCallRef") }
     @inlinable public mutating func visitTryTable(blockType: BlockType, tryCatch: TryCatch) throws(CompileError) { try unsupportedOperator("tryTable") }
-    @inlinable public mutating func visitRefNull(type: HeapType) throws(CompileError) { try unsupportedOperator("refNull") }
-    @inlinable public mutating func visitRefIsNull() throws(CompileError) { try unsupportedOperator("refIsNull") }
-    @inlinable public mutating func visitRefFunc(functionIndex: UInt32) throws(CompileError) { try unsupportedOperator("refFunc") }
     @inlinable public mutating func visitRefAsNonNull() throws(CompileError) { try unsupportedOperator("refAsNonNull") }
     @inlinable public mutating func visitBrOnNull(relativeDepth: UInt32) throws(CompileError) { try unsupportedOperator("brOnNull") }
     @inlinable public mutating func visitBrOnNonNull(relativeDepth: UInt32) throws(CompileError) { try unsupportedOperator("brOnNonNull") }
-    @inlinable public mutating func visitMemoryInit(dataIndex: UInt32, memory: UInt32) throws(CompileError) { try unsupportedOperator("memoryInit") }
-    @inlinable public mutating func visitDataDrop(dataIndex: UInt32) throws(CompileError) { try unsupportedOperator("dataDrop") }
-    @inlinable public mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) { try unsupportedOperator("memoryCopy") }
-    @inlinable public mutating func visitMemoryFill(memory: UInt32) throws(CompileError) { try unsupportedOperator("memoryFill") }
-    @inlinable public mutating func visitTableInit(elemIndex: UInt32, table: UInt32) throws(CompileError) { try unsupportedOperator("tableInit") }
-    @inlinable public mutating func visitElemDrop(elemIndex: UInt32) throws(CompileError) { try unsupportedOperator("elemDrop") }
-    @inlinable public mutating func visitTableCopy(dstTable: UInt32, srcTable: UInt32) throws(CompileError) { try unsupportedOperator("tableCopy") }
-    @inlinable public mutating func visitTableFill(table: UInt32) throws(CompileError) { try unsupportedOperator("tableFill") }
-    @inlinable public mutating func visitTableGet(table: UInt32) throws(CompileError) { try unsupportedOperator("tableGet") }
-    @inlinable public mutating func visitTableSet(table: UInt32) throws(CompileError) { try unsupportedOperator("tableSet") }
-    @inlinable public mutating func visitTableGrow(table: UInt32) throws(CompileError) { try unsupportedOperator("tableGrow") }
-    @inlinable public mutating func visitTableSize(table: UInt32) throws(CompileError) { try unsupportedOperator("tableSize") }
     @inlinable public mutating func visitAtomicFence() throws(CompileError) { try unsupportedOperator("atomicFence") }
     @inlinable public mutating func visitMemoryAtomicNotify(memarg: MemArg) throws(CompileError) { try unsupportedOperator("memoryAtomicNotify") }
     @inlinable public mutating func visitMemoryAtomicWait32(memarg: MemArg) throws(CompileError) { try unsupportedOperator("memoryAtomicWait32") }
