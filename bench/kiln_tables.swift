@@ -12,6 +12,7 @@
 //                                             EXPORT(N, 0) once (run under callgrind)
 //   kiln-tables sweep SO SLOTS REPS           per rep a fresh instance: sweep(SLOTS) twice,
 //                                             {"first_ns": [...], "second_ns": [...]}
+//   kiln-tables sweepcount SO SLOTS K         one instance, K sweeps (run under callgrind)
 //   kiln-tables rss SO COUNT                  COUNT live instances, no call: resident growth
 import Foundation
 import KilnRuntime
@@ -43,6 +44,12 @@ func ptesBytes() -> Int {
         return (Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0) * 1024
     }
     return 0
+}
+
+func minorFaults() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_minflt
 }
 
 @inline(never) func nanos() -> UInt64 {
@@ -122,19 +129,32 @@ do {
     case "sweep":
         let slots = intArg(3), reps = intArg(4)
         var first: [UInt64] = [], second: [UInt64] = [], results: [Int32] = []
+        var faults1: [UInt64] = [], faults2: [UInt64] = []
         for _ in 0..<reps {
             let instance = try Instance(module: module, store: store, imports: Imports())
             let sweep = try instance.typedFunction(named: "sweep", params: Int32.self, results: Int32.self)
+            let f0 = minorFaults()
             let t0 = nanos()
             let r1 = try sweep(Int32(slots))
             let t1 = nanos()
+            let f1 = minorFaults()
             let r2 = try sweep(Int32(slots))
             let t2 = nanos()
+            let f2 = minorFaults()
             first.append(t1 - t0)
             second.append(t2 - t1)
+            faults1.append(UInt64(f1 - f0))
+            faults2.append(UInt64(f2 - f1))
             results += [r1, r2]
         }
-        print("{\"first_ns\": \(json(first)), \"second_ns\": \(json(second)), \"result\": \(results[0]), \"consistent\": \(results.allSatisfy { $0 == results[0] })}")
+        print("{\"first_ns\": \(json(first)), \"second_ns\": \(json(second)), \"first_faults\": \(json(faults1)), \"second_faults\": \(json(faults2)), \"result\": \(results[0]), \"consistent\": \(results.allSatisfy { $0 == results[0] })}")
+    case "sweepcount":
+        let slots = intArg(3), k = intArg(4)
+        let instance = try Instance(module: module, store: store, imports: Imports())
+        let sweep = try instance.typedFunction(named: "sweep", params: Int32.self, results: Int32.self)
+        var r: Int32 = 0
+        for _ in 0..<k { r = try sweep(Int32(slots)) }
+        print("{\"result\": \(r)}")
     case "rss":
         let count = intArg(3)
         _ = try Instance(module: module, store: store, imports: Imports())  // warm-up, dropped
