@@ -18,10 +18,10 @@ bench-quick: build
 # instantiation time against table size, warm call_indirect (ns, callgrind instructions,
 # objdump), first vs second sweep, resident memory per instance (docs/tables-benchmark.md).
 #   TABLES_QUICK=1     small sizes: checks the harness, does not touch docs/
-bench-tables: build
+bench-tables: deps
 	$(SWIFT) build -c release --product kiln
 	python3 bench/bench_tables.py
 
-bench-tables-quick: build
+bench-tables-quick: deps
 	$(SWIFT) build -c release --product kiln
 	TABLES_QUICK=1 python3 bench/bench_tables.py
