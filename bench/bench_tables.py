@@ -334,6 +334,65 @@ def measure_sweep_instructions(tl, arts):
     return out
 
 
+def measure_breakdown(tl, kiln, arts):
+    """Where the image strategy's instantiation time and per-instance memory go:
+    user-space instructions per instantiation + drop by function (callgrind, N vs 2N
+    instantiations of the largest module, differenced), system calls per instantiation
+    (strace -c), and resident memory per instance of a 100k-slot module whose segment
+    repeats 10 functions instead of 1000 (what the table costs apart from per-function
+    state)."""
+    out = {}
+    so = arts[("image", SIZES[-1])]
+    n = 100 if QUICK else 300
+    if shutil.which("valgrind") and shutil.which("callgrind_annotate"):
+        per = {}
+        totals = []
+        for k in (n, 2 * n):
+            outfile = os.path.join(WORK, f"callgrind.inst.{k}")
+            env = dict(os.environ, SWIFT_DETERMINISTIC_HASHING="1")
+            rc, o, e = sh(["valgrind", "--tool=callgrind", f"--callgrind-out-file={outfile}",
+                           tl + "-nodebug", "instantiate", so, str(k), "0", "quiet"], env=env)
+            m = re.search(r"Collected\s*:\s*(\d+)", e)
+            if rc != 0 or not m:
+                out["instructions_missing"] = "callgrind: " + last_line(e or o)
+                break
+            totals.append(int(m.group(1)))
+            rc, o, e = sh(["callgrind_annotate", "--inclusive=no", "--threshold=100", outfile])
+            funcs = {}
+            for line in o.splitlines():
+                mm = re.match(r"\s*([\d,]+) \([^)]*\)\s+(.*)$", line)
+                if mm and "PROGRAM TOTALS" not in line:
+                    name = re.sub(r"\s*\[.*\]$", "", mm.group(2)).split(":")[-1]
+                    funcs[name] = funcs.get(name, 0) + int(mm.group(1).replace(",", ""))
+            per[k] = funcs
+        if len(totals) == 2:
+            out["instructions_per_instantiation"] = (totals[1] - totals[0]) / n
+            diff = {f: (per[2 * n].get(f, 0) - per[n].get(f, 0)) / n for f in set(per[n]) | set(per[2 * n])}
+            out["top_functions"] = sorted(([f, d] for f, d in diff.items() if d > 0), key=lambda x: -x[1])[:8]
+    if shutil.which("strace"):
+        counts = []
+        for k in (n, 2 * n):
+            trace = os.path.join(WORK, f"strace.{k}")
+            rc, o, e = sh(["strace", "-f", "-c", "-o", trace, tl, "instantiate", so, str(k), "0", "quiet"])
+            calls = {}
+            for line in open(trace) if os.path.exists(trace) else []:
+                f = line.split()
+                if len(f) >= 5 and f[3].isdigit() and f[-1] != "total":
+                    calls[f[-1]] = int(f[3])
+            counts.append(calls)
+        if len(counts) == 2:
+            out["syscalls_per_instantiation"] = {c: round((counts[1].get(c, 0) - counts[0].get(c, 0)) / n, 2)
+                                                 for c in counts[1] if counts[1].get(c, 0) > counts[0].get(c, 0)}
+    wasm = os.path.join(WORK, f"t{RSS_SIZE}-f10.wasm")
+    with open(wasm, "wb") as f:
+        f.write(gen_tables.module(RSS_SIZE, 10))
+    so10 = wasm[:-5] + ".image.so"
+    rc, o, e = sh([kiln, "compile", "--table-init", "image", wasm, "-o", so10])
+    if rc == 0:
+        out["rss_10_functions"] = tool([tl, "rss", so10, str(RSS_COUNT)])
+    return out
+
+
 def measure_rss(tl, arts):
     out = {}
     for s in STRATEGIES:
@@ -444,6 +503,22 @@ def markdown(r, plot_err):
              f"slot on the first call. Resident memory: growth of `/proc/self/statm` resident over "
              f"{RSS_COUNT:,} live instances, no call made (Wasmtime 50: ~{WASMTIME_REF['rss_100k_kib']} KiB).")
     o.append("")
+    b = r.get("breakdown", {})
+    if b:
+        o.append(f"### Where `image` instantiation goes ({SIZES[-1]:,}-slot module)")
+        o.append("")
+        if "instructions_per_instantiation" in b:
+            top = ", ".join(f"`{f[:60]}` {d:,.0f}" for f, d in b["top_functions"][:5])
+            o.append(f"- user-space instructions per instantiation + drop (callgrind): "
+                     f"{b['instructions_per_instantiation']:,.0f}; largest: {top}");
+        if "syscalls_per_instantiation" in b:
+            o.append("- system calls per instantiation + drop (strace -c): "
+                     + ", ".join(f"{k} {v:g}" for k, v in sorted(b["syscalls_per_instantiation"].items())))
+        if "rss_10_functions" in b:
+            o.append(f"- resident per instance, {RSS_COUNT:,} x {RSS_SIZE // 1000}k slots, the segment repeating "
+                     f"10 functions instead of {FUNCS}: {b['rss_10_functions']['rss_per_instance'] / 1024:.2f} KiB "
+                     f"(vs {rss['image']['rss_per_instance'] / 1024:.2f} KiB)")
+        o.append("")
     o.append("### Targets (issue 3)")
     o.append("")
     o.append("| target | measured | |")
@@ -536,6 +611,8 @@ def main():
         results["sweep_instructions"] = {"missing": str(e)}
     log("== resident memory")
     results["rss"] = measure_rss(tl, arts)
+    log("== where the image strategy's time and memory go")
+    results["breakdown"] = measure_breakdown(tl, kiln, arts)
     results["targets"] = targets(results)
     results["meta"] = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -3,8 +3,9 @@
 // Built by bench_tables.py with swiftc against the release build's KilnRuntime objects,
 // as bench/kiln_instances.swift is (a host of the runtime alone).
 //
-//   kiln-tables instantiate SO MIN BUDGET_MS  instantiate and drop, at least MIN times and
-//                                             until BUDGET_MS has passed: {"times_us": [...]}
+//   kiln-tables instantiate SO MIN BUDGET_MS [quiet]  instantiate and drop, at least MIN
+//                                             times and until BUDGET_MS has passed:
+//                                             {"times_us": [...]} ({"count": N} if quiet)
 //   kiln-tables calls SO N REPS               warm call_indirect: loop(N) and loop(2N) on
 //                                             one instance, REPS pairs (and the same for
 //                                             direct): {"loop_ns": [[t1, t2], ...], ...}
@@ -93,7 +94,11 @@ do {
             withExtendedLifetime(instance) {}  // dropped here, outside the timed part
             if times.count >= 100_000 { break }
         }
-        print("{\"times_us\": \(json(times))}")
+        if args.count > 5 && args[5] == "quiet" {  // under callgrind: no per-sample formatting
+            print("{\"count\": \(times.count)}")
+        } else {
+            print("{\"times_us\": \(json(times))}")
+        }
     case "calls":
         let n = intArg(3), reps = intArg(4)
         let instance = try Instance(module: module, store: store, imports: Imports())
