@@ -25,8 +25,19 @@ public final class Instance {
     /// `VMHostFunction` blocks of host-function imports, freed in deinit.
     private let hostBlocks: [UnsafeMutableRawPointer]
     /// One `VMFuncRef` per function (imports first), created on first use
-    /// (Tables/FuncRefs.swift); registered so host-provided funcrefs can be checked.
-    let funcRefArray: UnsafeMutableRawPointer
+    /// (Tables/FuncRefs.swift); registered so host-provided funcrefs can be checked. The
+    /// array itself is allocated on the first funcref this instance hands out, so an
+    /// instance that never creates one pays neither the clearing nor the memory.
+    var funcRefArray: UnsafeMutableRawPointer {
+        if let funcRefStorage { return funcRefStorage }
+        let count = module.functionTypeIndices.count
+        let p = FuncRefs.allocate(count: count)
+        RangeRegistry.register(
+            start: UInt(bitPattern: p), length: max(count, 1) * VMFuncRef.size, .funcRefs(Unmanaged.passUnretained(self)))
+        funcRefStorage = p
+        return p
+    }
+    private var funcRefStorage: UnsafeMutableRawPointer?
     /// Every table, imported first (the storage of an imported table is its exporter's).
     private(set) var tables: [TableStorage] = []
     /// What each table import resolved to (keeps the exporting instance alive).
@@ -124,10 +135,6 @@ public final class Instance {
         self.importedGlobals = globals
         self.hostBlocks = blocks
         self.importedTables = tableImports
-        self.funcRefArray = FuncRefs.allocate(count: module.functionTypeIndices.count)
-        RangeRegistry.register(
-            start: UInt(bitPattern: funcRefArray), length: max(module.functionTypeIndices.count, 1) * VMFuncRef.size,
-            .funcRefs(Unmanaged.passUnretained(self)))
 
         // 4. Fill the vmctx.
         if let memory { context.setMemory(base: memory.base, definition: memory.definition) }
@@ -188,9 +195,9 @@ public final class Instance {
     }
 
     deinit {
-        RangeRegistry.unregister(start: UInt(bitPattern: funcRefArray))
+        if let funcRefStorage { RangeRegistry.unregister(start: UInt(bitPattern: funcRefStorage)) }
         tables = []  // before the vmctx that holds defined tables' definitions
-        FuncRefs.release(funcRefArray)
+        if let funcRefStorage { FuncRefs.release(funcRefStorage) }
         for b in hostBlocks { HostFunction.freeBlock(b) }
         context.deallocate()
     }
