@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -129,6 +130,141 @@ int kiln_invoke(const void *entry, void *vmctx, const void *code, uint64_t *valu
     tls_jmp = rec.prev;
     return 0;
 }
+
+// MARK: - Traps raised by builtins
+
+static void *lookup_cookie(uintptr_t pc) {
+    int hw = atomic_load(&registry_high_water);
+    for (int i = 0; i < hw; i++) {
+        kiln_code_slot *s = &registry[i];
+        if (atomic_load(&s->state) != SLOT_LIVE) continue;
+        if (pc >= s->start && pc < s->end) return s->cookie;
+    }
+    return NULL;
+}
+
+void kiln_raise_trap_at(uint32_t kind, uintptr_t pc) {
+    kiln_jmp_record *rec = tls_jmp;
+    if (rec == NULL) abort();  // a builtin ran outside kiln_invoke: a Kiln bug
+    tls_trap.kind = kind;
+    tls_trap.pc = pc;
+    tls_trap.cookie = pc ? lookup_cookie(pc) : NULL;
+    siglongjmp(rec->buf, 1);
+}
+
+void kiln_raise_trap(uint32_t kind) { kiln_raise_trap_at(kind, 0); }
+
+// MARK: - Builtin wrappers
+//
+// Generated code calls these (C ABI, signatures as in KilnABI's `Builtin`). Each packs
+// its arguments, calls the Swift implementation, and raises the trap the implementation
+// reported from this C frame, after Swift has returned. The PC named is the return
+// address minus one: inside the call instruction of the wasm function.
+
+#define KILN_BUILTIN_SLOTS 24
+static kiln_builtin_impl builtin_impls[KILN_BUILTIN_SLOTS];
+
+void kiln_set_builtin_impl(int index, kiln_builtin_impl impl) {
+    if (index >= 0 && index < KILN_BUILTIN_SLOTS) builtin_impls[index] = impl;
+}
+
+#define CALL_IMPL(index, vmctx, args, result)                                          \
+    do {                                                                               \
+        uint32_t kind_ = builtin_impls[index](vmctx, args, result);                    \
+        if (kind_ != 0)                                                                \
+            kiln_raise_trap_at(kind_, (uintptr_t)__builtin_return_address(0) - 1);     \
+    } while (0)
+
+enum {
+    B_MEMORY_FILL = 1, B_MEMORY_COPY, B_MEMORY_INIT, B_DATA_DROP, B_TABLE_GET, B_TABLE_SET,
+    B_TABLE_GROW, B_TABLE_FILL, B_TABLE_COPY, B_TABLE_INIT, B_ELEM_DROP, B_REF_FUNC,
+    B_TABLE_LAZY_INIT
+};
+
+static void w_memory_fill(void *vmctx, uint32_t dst, uint32_t value, uint32_t len) {
+    uint64_t a[3] = {dst, value, len}, r = 0;
+    CALL_IMPL(B_MEMORY_FILL, vmctx, a, &r);
+}
+static void w_memory_copy(void *vmctx, uint32_t dst, uint32_t src, uint32_t len) {
+    uint64_t a[3] = {dst, src, len}, r = 0;
+    CALL_IMPL(B_MEMORY_COPY, vmctx, a, &r);
+}
+static void w_memory_init(void *vmctx, uint32_t seg, uint32_t dst, uint32_t src, uint32_t len) {
+    uint64_t a[4] = {seg, dst, src, len}, r = 0;
+    CALL_IMPL(B_MEMORY_INIT, vmctx, a, &r);
+}
+static void w_data_drop(void *vmctx, uint32_t seg) {
+    uint64_t a[1] = {seg}, r = 0;
+    CALL_IMPL(B_DATA_DROP, vmctx, a, &r);
+}
+static uint64_t w_table_get(void *vmctx, uint32_t table, uint32_t index) {
+    uint64_t a[2] = {table, index}, r = 0;
+    CALL_IMPL(B_TABLE_GET, vmctx, a, &r);
+    return r;
+}
+static void w_table_set(void *vmctx, uint32_t table, uint32_t index, uint64_t value) {
+    uint64_t a[3] = {table, index, value}, r = 0;
+    CALL_IMPL(B_TABLE_SET, vmctx, a, &r);
+}
+static int64_t w_table_grow(void *vmctx, uint32_t table, uint32_t delta, uint64_t init) {
+    uint64_t a[3] = {table, delta, init}, r = 0;
+    CALL_IMPL(B_TABLE_GROW, vmctx, a, &r);
+    return (int64_t)r;
+}
+static void w_table_fill(void *vmctx, uint32_t table, uint32_t dst, uint64_t value, uint32_t len) {
+    uint64_t a[4] = {table, dst, value, len}, r = 0;
+    CALL_IMPL(B_TABLE_FILL, vmctx, a, &r);
+}
+static void w_table_copy(void *vmctx, uint32_t dst_table, uint32_t src_table, uint32_t dst,
+                         uint32_t src, uint32_t len) {
+    uint64_t a[5] = {dst_table, src_table, dst, src, len}, r = 0;
+    CALL_IMPL(B_TABLE_COPY, vmctx, a, &r);
+}
+static void w_table_init(void *vmctx, uint32_t table, uint32_t seg, uint32_t dst, uint32_t src,
+                         uint32_t len) {
+    uint64_t a[5] = {table, seg, dst, src, len}, r = 0;
+    CALL_IMPL(B_TABLE_INIT, vmctx, a, &r);
+}
+static void w_elem_drop(void *vmctx, uint32_t seg) {
+    uint64_t a[1] = {seg}, r = 0;
+    CALL_IMPL(B_ELEM_DROP, vmctx, a, &r);
+}
+static const void *w_ref_func(void *vmctx, uint32_t function) {
+    uint64_t a[1] = {function}, r = 0;
+    CALL_IMPL(B_REF_FUNC, vmctx, a, &r);
+    return (const void *)(uintptr_t)r;
+}
+static uint64_t w_table_lazy_init(void *vmctx, uint32_t table, uint32_t index) {
+    uint64_t a[2] = {table, index}, r = 0;
+    CALL_IMPL(B_TABLE_LAZY_INIT, vmctx, a, &r);
+    return r;
+}
+
+const void *kiln_builtin_address(int index) {
+    switch (index) {
+    case B_MEMORY_FILL: return (const void *)w_memory_fill;
+    case B_MEMORY_COPY: return (const void *)w_memory_copy;
+    case B_MEMORY_INIT: return (const void *)w_memory_init;
+    case B_DATA_DROP: return (const void *)w_data_drop;
+    case B_TABLE_GET: return (const void *)w_table_get;
+    case B_TABLE_SET: return (const void *)w_table_set;
+    case B_TABLE_GROW: return (const void *)w_table_grow;
+    case B_TABLE_FILL: return (const void *)w_table_fill;
+    case B_TABLE_COPY: return (const void *)w_table_copy;
+    case B_TABLE_INIT: return (const void *)w_table_init;
+    case B_ELEM_DROP: return (const void *)w_elem_drop;
+    case B_REF_FUNC: return (const void *)w_ref_func;
+    case B_TABLE_LAZY_INIT: return (const void *)w_table_lazy_init;
+    default: return NULL;
+    }
+}
+
+// MARK: - Locks
+
+static pthread_mutex_t kiln_mutexes[4] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+                                          PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+void kiln_lock(int which) { pthread_mutex_lock(&kiln_mutexes[which & 3]); }
+void kiln_unlock(int which) { pthread_mutex_unlock(&kiln_mutexes[which & 3]); }
 
 // MARK: - Signal handlers
 
@@ -303,3 +439,5 @@ int kiln_open_readonly(const char *path) { return open(path, O_RDONLY | O_CLOEXE
 int kiln_memfd_create(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int kiln_errno(void) { return errno; }
+
+int kiln_ftruncate(int fd, int64_t length) { return ftruncate(fd, (off_t)length); }

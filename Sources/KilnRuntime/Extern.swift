@@ -3,17 +3,18 @@ import KilnABI
 
 /// Something an instance exports or a host provides to an import
 /// (https://webassembly.github.io/spec/core/exec/runtime.html#external-values).
-/// Tables come with the table work.
 public enum Extern {
     case function(Function)
     case memory(Memory)
     case global(Global)
+    case table(Table)
 
     var typeName: String {
         switch self {
         case .function: return "function"
         case .memory: return "memory"
         case .global: return "global"
+        case .table: return "table"
         }
     }
 }
@@ -57,6 +58,12 @@ public struct Function {
         }
         for (i, (a, p)) in zip(args, type.parameters).enumerated() where a.kind != p {
             throw RuntimeError.usage("argument \(i) has type \(a.kind.name), expected \(p.name)")
+        }
+        for (i, a) in args.enumerated() {
+            // A funcref from the host must be a real funcref of a live instance.
+            if case .funcref(let r?) = a, !FuncRefs.isReal(r.address) {
+                throw RuntimeError.usage("argument \(i): funcref \(r.address) is not a funcref of a live instance")
+            }
         }
         switch kind {
         case .host(let host):

@@ -45,6 +45,9 @@ public final class Global {
         guard value.kind == type.kind else {
             throw RuntimeError.usage("global of type \(type.kind.name) cannot hold a \(value.kind.name)")
         }
+        if case .funcref(let r?) = value, !FuncRefs.isReal(r.address) {
+            throw RuntimeError.usage("funcref \(r.address) is not a funcref of a live instance")
+        }
         self.type = type
         // SAFETY: 8 bytes, 8-aligned, owned by this object, freed in deinit.
         cell = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
@@ -69,6 +72,9 @@ public final class Global {
         guard type.isMutable else { throw RuntimeError.usage("global is immutable") }
         guard value.kind == type.kind else {
             throw RuntimeError.usage("global of type \(type.kind.name) cannot hold a \(value.kind.name)")
+        }
+        if case .funcref(let r?) = value, !FuncRefs.isReal(r.address) {
+            throw RuntimeError.usage("funcref \(r.address) is not a funcref of a live instance")
         }
         cell.storeBytes(of: value.slot, as: UInt64.self)
     }

@@ -65,6 +65,11 @@ public final class HostFunction {
         for (i, (r, k)) in zip(results, type.results).enumerated() where r.kind != k {
             return "host function result \(i) is \(r.kind.name), its type says \(k.name)"
         }
+        for (i, r) in results.enumerated() {
+            if case .funcref(let ref?) = r, !FuncRefs.isReal(ref.address) {
+                return "host function result \(i) is not a funcref of a live instance"
+            }
+        }
         return nil
     }
 

@@ -24,8 +24,17 @@ public final class Instance {
     let importedGlobals: [Global]
     /// `VMHostFunction` blocks of host-function imports, freed in deinit.
     private let hostBlocks: [UnsafeMutableRawPointer]
-    /// `ref.func` results, created on first use (index -> VMFuncRef block).
-    private var funcRefs: [Int: UnsafeMutableRawPointer] = [:]
+    /// One `VMFuncRef` per function (imports first), created on first use
+    /// (Tables/FuncRefs.swift); registered so host-provided funcrefs can be checked.
+    let funcRefArray: UnsafeMutableRawPointer
+    /// Every table, imported first (the storage of an imported table is its exporter's).
+    private(set) var tables: [TableStorage] = []
+    /// What each table import resolved to (keeps the exporting instance alive).
+    private let importedTables: [Table]
+    /// Passive element / data segments dropped by `elem.drop` / `data.drop` (active and
+    /// declarative segments count as dropped from the start).
+    var droppedElements: Set<Int> = []
+    var droppedData: Set<Int> = []
 
     /// Instantiates `module` in `store`, linking its imports against `imports`, then runs
     /// its start function.
@@ -38,6 +47,7 @@ public final class Instance {
         var functions: [Function] = []
         var globals: [Global] = []
         var importedMemory: Memory? = nil
+        var tableImports: [Table] = []
         for entry in m.imports {
             guard let value = imports.lookup(module: entry.module, name: entry.name) else {
                 throw RuntimeError.link(message: "unknown import", module: entry.module, name: entry.name)
@@ -71,8 +81,20 @@ public final class Instance {
             case (.global(let want), .global(let g)):
                 guard g.type == want else { throw incompatible }
                 globals.append(g)
+            case (.table(let want), .table(let t)):
+                // Element types equal; limits: current size >= the import's minimum, and if
+                // the import has a maximum the table has one no larger.
+                guard t.element == want.element, t.size >= want.limits.minimum else { throw incompatible }
+                if let wantMax = want.limits.maximum {
+                    guard let haveMax = t.storage.maximum, haveMax <= wantMax else { throw incompatible }
+                }
+                guard t.storage.encoding == .plain || m.tableInit == .checked else {
+                    throw RuntimeError.usage(
+                        "import \(entry.module).\(entry.name): a table defined by a `checked` artifact can only be imported by `checked` artifacts"
+                    )
+                }
+                tableImports.append(t)
             default:
-                // Includes every table import: no `Extern` is a table until tables land.
                 throw incompatible
             }
         }
@@ -101,12 +123,18 @@ public final class Instance {
         self.importedFunctions = functions
         self.importedGlobals = globals
         self.hostBlocks = blocks
+        self.importedTables = tableImports
+        self.funcRefArray = FuncRefs.allocate(count: module.functionTypeIndices.count)
+        RangeRegistry.register(
+            start: UInt(bitPattern: funcRefArray), length: max(module.functionTypeIndices.count, 1) * VMFuncRef.size,
+            .funcRefs(Unmanaged.passUnretained(self)))
 
         // 4. Fill the vmctx.
         if let memory { context.setMemory(base: memory.base, definition: memory.definition) }
         context.setStoreContext(store.context)
         context.setInstanceHandle(Unmanaged.passUnretained(self).toOpaque())
-        context.setBuiltin(.memoryGrow, unsafeBitCast(memoryGrowBuiltin, to: UnsafeRawPointer.self))
+        context.setTypeIds(module.tableSupport.typeIds)
+        Builtins.install(into: context)
         var hostIndex = 0
         var functionImportIndex = 0
         for entry in m.imports {
@@ -129,7 +157,11 @@ public final class Instance {
             context.definedGlobalCell(i).storeBytes(of: v, as: UInt64.self)
         }
 
-        // 6. Memory image (copy-on-write from the artifact), then the other data segments.
+        // 6. Tables: imported ones point at their exporter's definition; defined ones get
+        //    their definition inline in the vmctx and, with an image, map it copy-on-write.
+        try setUpTables()
+
+        // 7. Memory image (copy-on-write from the artifact), then the other data segments.
         if let image = m.memoryImage, let memory, image.length > 0 {
             let (end, overflow) = image.memoryOffset.addingReportingOverflow(image.length)
             guard !overflow, end <= memory.byteCount else {
@@ -149,16 +181,57 @@ public final class Instance {
             try memory.write(segment.bytes, at: start)
         }
 
-        // 7. Start function.
+        // 8. Start function.
         if let start = m.startFunction {
             _ = try function(index: Int(start)).call([])
         }
     }
 
     deinit {
-        for (_, ref) in funcRefs { ref.deallocate() }
+        RangeRegistry.unregister(start: UInt(bitPattern: funcRefArray))
+        tables = []  // before the vmctx that holds defined tables' definitions
+        FuncRefs.release(funcRefArray)
         for b in hostBlocks { HostFunction.freeBlock(b) }
         context.deallocate()
+    }
+
+    /// Creates the tables, evaluates their initializers and applies the active element
+    /// segments no image holds, in order (spec bounds checks: the first that does not fit
+    /// traps). Per table, no per-slot work unless it has a non-null initializer or
+    /// segments outside an image.
+    private func setUpTables() throws(RuntimeError) {
+        let m = module.metadata
+        let layout = context.layout
+        for (i, t) in importedTables.enumerated() {
+            tables.append(t.storage)
+            context.setTablePointer(i, t.storage.definition)
+        }
+        let support = module.tableSupport
+        for (d, entry) in m.tables.enumerated() {
+            let definition = vmctx + layout.definedTable(d)
+            let image = support.images[d]
+            let storage = try TableStorage(
+                element: entry.type.element, minimum: entry.type.limits.minimum, maximum: entry.type.limits.maximum,
+                encoding: m.tableInit == .checked ? .tagged : .plain, definition: definition,
+                image: image, mapImage: m.tableInit == .image, lazyRange: support.lazyRange)
+            storage.owner = self
+            tables.append(storage)
+            context.setTablePointer(importedTables.count + d, definition)
+            if let initializer = entry.initializer {
+                let v = try evaluate(initializer, definedGlobalsReady: m.globals.count)
+                if v != 0 { _ = storage.fill(0, v, count: storage.length) }
+            }
+        }
+        for segment in m.elementSegments {
+            guard case .active(let t, let offsetExpr) = segment.mode, !segment.isInImage else { continue }
+            let offset = try evaluate(offsetExpr, definedGlobalsReady: m.globals.count) & 0xFFFF_FFFF
+            var values: [UInt64] = []
+            values.reserveCapacity(segment.items.count)
+            for item in segment.items { values.append(try evaluate(item, definedGlobalsReady: m.globals.count)) }
+            guard tables[Int(t)].write(values, at: offset) else {
+                throw RuntimeError.trap(Trap(kind: .outOfBoundsTableAccess))
+            }
+        }
     }
 
     /// The instance whose vmctx is `vmctx` (from the runtime-private handle at +24).
@@ -242,25 +315,6 @@ public final class Instance {
         return stack[0]
     }
 
-    /// The funcref of function `index`, created on first use. Provisional layout
-    /// `{code, typeIndex, vmctx}` until the table work defines `VMFuncRef` in KilnABI.
-    func funcRef(index: Int) -> UnsafeMutableRawPointer {
-        if let r = funcRefs[index] { return r }
-        let block = UnsafeMutableRawPointer.allocate(byteCount: 24, alignment: 8)
-        let target: (code: UnsafeRawPointer, vmctx: UnsafeMutableRawPointer)
-        if index < importedFunctions.count {
-            target = context.importedFunction(index)
-        } else {
-            let f = module.metadata.functions[index - importedFunctions.count]
-            target = (module.codeAddress(f.codeOffset), vmctx)
-        }
-        block.storeBytes(of: target.code, toByteOffset: 0, as: UnsafeRawPointer.self)
-        block.storeBytes(of: UInt64(module.functionTypeIndex(index)), toByteOffset: 8, as: UInt64.self)
-        block.storeBytes(of: target.vmctx, toByteOffset: 16, as: UnsafeMutableRawPointer.self)
-        funcRefs[index] = block
-        return block
-    }
-
     // MARK: - Exports
 
     /// Function `index` (imports first) as a callable ``Function``.
@@ -269,7 +323,14 @@ public final class Instance {
         return Function(instance: self, index: index)
     }
 
-    /// The export as an `Extern`; nil for kinds the runtime does not link yet (tables).
+    /// Table `index` (imports first) as a host-visible ``Table``.
+    public func table(index: Int) -> Table? {
+        guard index < tables.count else { return nil }
+        if index < importedTables.count { return importedTables[index] }
+        return Table(storage: tables[index], owner: self)
+    }
+
+    /// The export as an `Extern`.
     private func extern(_ e: ExportEntry) -> Extern? {
         let i = Int(e.index)
         switch e.kind {
@@ -283,7 +344,7 @@ public final class Instance {
             return .global(
                 Global(type: module.metadata.globals[d].type, cell: context.definedGlobalCell(d), owner: self))
         case .table:
-            return nil
+            return table(index: i).map { .table($0) }
         }
     }
 
@@ -293,7 +354,7 @@ public final class Instance {
         return extern(module.metadata.exports[i])
     }
 
-    /// Every export, in module order (table exports are left out until tables land).
+    /// Every export, in module order.
     public var exports: [(name: String, value: Extern)] {
         module.metadata.exports.compactMap { e in extern(e).map { (e.name, $0) } }
     }
@@ -310,14 +371,6 @@ public final class Instance {
         guard let f = function(named: name) else { throw RuntimeError.usage("no exported function named \"\(name)\"") }
         return try f.call(args)
     }
-}
-
-/// `int64_t memory_grow(void *vmctx, uint64_t deltaPages)`, the `memoryGrow` builtin.
-private let memoryGrowBuiltin: @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Int64 = { vmctx, delta in
-    guard let vmctx, let memory = Instance.from(vmctx: vmctx).memory, let old = memory.grow(by: delta) else {
-        return -1
-    }
-    return Int64(old)
 }
 
 extension Module {

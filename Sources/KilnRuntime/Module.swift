@@ -76,6 +76,8 @@ public final class Module: @unchecked Sendable {
                 throw LoadError.io(error, "\(SectionName.text)")
             }
         }
+        // Tables, once per module: type ids, lazy funcrefs, relocated images (memfds).
+        let tableSupport = try ModuleTables.load(fd, checked: checked, codeBase: base)
         let offsets = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: max(m.trapSites.count, 1))
         let kinds = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(m.trapSites.count, 1))
         for (i, s) in m.trapSites.enumerated() {
@@ -96,9 +98,10 @@ public final class Module: @unchecked Sendable {
             exportIndex[WasmName(e.name)] = i
         }
         self.exportIndex = exportIndex
-        self.file = fd
         self.code = code
         self.codeBase = base
+        self.tableSupport = tableSupport
+        self.file = fd
         // Registered last: the cookie is this object, which the registry never retains;
         // deinit unregisters before anything is freed.
         if let base = self.codeBase {
@@ -119,6 +122,9 @@ public final class Module: @unchecked Sendable {
         trapOffsets.deallocate()
         trapKinds.deallocate()
     }
+
+    /// Type ids, the lazy context, lazy funcrefs and table images (Tables/ModuleTables.swift).
+    let tableSupport: ModuleTables
 
     /// Start of the mapped `.text` (nil when `.text` is empty).
     let codeBase: UnsafeRawPointer?
@@ -188,6 +194,17 @@ public final class Module: @unchecked Sendable {
         }
         return metadata.globals[index - n].type
     }
+    /// Type of table `index` (imports first).
+    func tableType(_ index: Int) -> TableTypeEntry {
+        var n = 0
+        for i in metadata.imports {
+            if case .table(let t) = i.kind {
+                if n == index { return t }
+                n += 1
+            }
+        }
+        return metadata.tables[index - n].type
+    }
     var memoryLimits: MemoryLimits? {
         if let m = metadata.memory { return m }
         for i in metadata.imports { if case .memory(let l) = i.kind { return l } }
@@ -199,7 +216,7 @@ public final class Module: @unchecked Sendable {
         case .function: return .function(functionType(Int(e.index)))
         case .memory: return .memory(memoryLimits!)
         case .global: return .global(globalType(Int(e.index)))
-        case .table: return .table(TableTypeEntry(element: .funcref, limits: MemoryLimits(minimum: 0, maximum: nil)))
+        case .table: return .table(tableType(Int(e.index)))
         }
     }
 }

@@ -112,6 +112,12 @@ package enum Posix {
         return p
     }
 
+    /// The corresponding C function is `ftruncate`.
+    static func ftruncate(_ fd: borrowing FileDescriptor, length: UInt64) throws(SystemCallError) {
+        let raw = fd.rawValue
+        _ = try retrying("ftruncate") { kiln_ftruncate(raw, Int64(length)) }
+    }
+
     /// The corresponding C function is `mprotect`.
     static func mprotect(_ address: UnsafeMutableRawPointer, length: Int, protection: Int32) throws(SystemCallError) {
         _ = try retrying("mprotect") { systemMprotect(address, length, protection) }
@@ -161,6 +167,15 @@ package struct MappedRegion: ~Copyable {
     ) throws(SystemCallError) -> MappedRegion {
         let p = try Posix.mmap(
             length: length, protection: protection, flags: MAP_PRIVATE, fd: fd.rawValue, offset: offset)
+        return MappedRegion(unsafe: p, length: length)
+    }
+
+    /// Maps `length` bytes of `fd` from offset 0 shared (writes reach the file) with
+    /// `protection`: how the loader fills a memfd.
+    static func mapShared(
+        _ fd: borrowing FileDescriptor, length: Int, protection: Int32
+    ) throws(SystemCallError) -> MappedRegion {
+        let p = try Posix.mmap(length: length, protection: protection, flags: MAP_SHARED, fd: fd.rawValue, offset: 0)
         return MappedRegion(unsafe: p, length: length)
     }
 

@@ -44,6 +44,15 @@ struct VMContext {
         store(function, at: VMContextLayout.builtin(builtin))
     }
 
+    /// The module's canonical type ids (one `UInt64` per type index).
+    func setTypeIds(_ ids: UnsafeMutablePointer<UInt64>) { store(UnsafeRawPointer(ids), at: VMContextLayout.typeIds) }
+
+    /// Table `index` (imports first): the pointer to its `VMTableDefinition`.
+    func setTablePointer(_ index: Int, _ definition: UnsafeMutableRawPointer) {
+        precondition(index < layout.tableCount)
+        store(UnsafeRawPointer(definition), at: layout.tablePointer(index))
+    }
+
     /// Imported function `index`: the code to call and the vmctx to call it with.
     func setImportedFunction(_ index: Int, code: UnsafeRawPointer, vmctx: UnsafeMutableRawPointer) {
         precondition(index < layout.importedFunctionCount)

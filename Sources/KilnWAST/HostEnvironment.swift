@@ -9,9 +9,9 @@ final class HostEnvironment {
     /// Keyed by UTF-8 bytes: wasm names are byte strings, and Swift's `String` equality
     /// would merge canonically equivalent names.
     private var registered: [[UInt8]: Instance] = [:]
-    /// Names registered from modules that were skipped or failed: importing from them
-    /// cannot succeed.
-    private var missing: Set<[UInt8]> = []
+    /// Names registered from modules that were skipped (with the reason) or failed (nil):
+    /// importing from them cannot succeed.
+    private var missing: [[UInt8]: String?] = [:]
     private let spectest: [[UInt8]: Extern]
 
     init() {
@@ -21,12 +21,23 @@ final class HostEnvironment {
 
     func register(_ instance: Instance, as name: String) {
         registered[Array(name.utf8)] = instance
-        missing.remove(Array(name.utf8))
+        missing[Array(name.utf8)] = nil
     }
 
-    func registerMissing(_ name: String) {
+    func registerMissing(_ name: String, reason: String?) {
         registered[Array(name.utf8)] = nil
-        missing.insert(Array(name.utf8))
+        missing[Array(name.utf8)] = .some(reason)
+    }
+
+    /// Why `module` cannot be linked: it imports from a module the script registered
+    /// but Kiln skipped (that module's skip reason), if any.
+    func skipReason(for module: Module) -> String? {
+        for i in module.imports {
+            if let entry = missing[Array(i.module.utf8)], let reason = entry {
+                return "imports from \"\(i.module)\", which was skipped (\(reason))"
+            }
+        }
+        return nil
     }
 
     /// Instantiates `module`, resolving each import from `spectest` or a registered
@@ -54,7 +65,8 @@ final class HostEnvironment {
 }
 
 /// The `spectest` module every spec script may import from: print functions that do
-/// nothing, the globals of value 666, and a memory of 1 to 2 pages.
+/// nothing, the globals of value 666, a funcref table of 10 to 20 elements and a memory
+/// of 1 to 2 pages.
 enum SpectestModule {
     static func exports(store: Store) -> [[UInt8]: Extern] {
         var e: [String: Extern] = [:]
@@ -74,6 +86,9 @@ enum SpectestModule {
         e["global_f64"] = global(.f64, .f64(Double(666.6).bitPattern))
         func global(_ kind: ValueKind, _ value: Value) -> Extern? {
             (try? Global(type: GlobalTypeEntry(kind: kind, isMutable: false), value: value)).map { .global($0) }
+        }
+        if let table = try? Table(element: .funcref, minimum: 10, maximum: 20) {
+            e["table"] = .table(table)
         }
         if let memory = try? Memory(minimumPages: 1, maximumPages: 2) {
             e["memory"] = .memory(memory)

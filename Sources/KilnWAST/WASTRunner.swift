@@ -141,7 +141,10 @@ struct ScriptSession {
             if let instanceName { named[instanceName] = slot }
         case .register(let name, let id):
             let slot = id.map { named[$0] ?? .missing(reason: nil) } ?? current
-            if case .live(let instance) = slot { host.register(instance, as: name) } else { host.registerMissing(name) }
+            switch slot {
+            case .live(let instance): host.register(instance, as: name)
+            case .missing(let reason): host.registerMissing(name, reason: reason)
+            }
         case .invoke(let invoke):
             _ = perform(invoke, line: line, expectTrap: false)
         case .assertReturn(let execute, let results):
@@ -211,6 +214,10 @@ struct ScriptSession {
         case .skipped(let reason): return .missing(reason: reason)
         case .failed: return .missing(reason: nil)
         case .loaded(let module):
+            if let reason = host.skipReason(for: module) {
+                skip(line: line, reason)
+                return .missing(reason: reason)
+            }
             do {
                 let instance = try host.instantiate(module)
                 pass()
@@ -276,6 +283,7 @@ struct ScriptSession {
             case .skipped(let reason): return .notRun(reason)
             case .failed: return .notRun(nil)
             case .loaded(let module):
+                if let reason = host.skipReason(for: module) { return .notRun(reason) }
                 do {
                     _ = try host.instantiate(module)
                     return .values([])
@@ -354,7 +362,7 @@ struct ScriptSession {
                 fail(line: line, "expected \(expected == .invalid ? "invalid" : "malformed") module (\"\(message)\"), but it was accepted")
             }
         } catch {
-            if expected == .invalid, error.kind == .malformed, case .text = m.source {
+            if expected == .invalid, error.kind == .malformed, m.source.isText {
                 // WAT wrote this text as a binary that is itself malformed (e.g. memory
                 // limits above 2^32 as an over-long u32): Kiln never sees the invalid module.
                 skip(line: line, "WAT encodes this text module as a malformed binary: \(error.message)")
@@ -381,6 +389,10 @@ struct ScriptSession {
         switch load(bytes: bytes, line: line) {
         case .skipped, .failed: return
         case .loaded(let module):
+            if let reason = host.skipReason(for: module) {
+                skip(line: line, reason)
+                return
+            }
             do {
                 _ = try host.instantiate(module)
                 fail(line: line, "assert_unlinkable: expected \"\(message)\", but instantiation succeeded")
@@ -400,6 +412,16 @@ struct ScriptSession {
         case .invoke(let i): return "invoke \"\(i.name)\""
         case .get(_, let name): return "get \"\(name)\""
         case .wat: return "module"
+        }
+    }
+}
+
+extension ModuleSource {
+    /// Written as text (parsed or quoted), so WAT produced the binary.
+    var isText: Bool {
+        switch self {
+        case .text, .quote: return true
+        case .binary: return false
         }
     }
 }

@@ -105,7 +105,7 @@ import Testing
         try Data(HandAssembled.standard).write(to: dir.appendingPathComponent("fixture.so"))
         func swiftFiles(_ target: String) throws -> [String] {
             let folder = src.appendingPathComponent(target)
-            return try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            return try FileManager.default.subpathsOfDirectory(atPath: folder.path)
                 .filter { $0.hasSuffix(".swift") }.sorted().map { folder.appendingPathComponent($0).path }
         }
         let common =

@@ -8,17 +8,25 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let specRoot = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/spec")
 
-    /// The spec files Kiln conforms to (issue 2: the WebAssembly core Kiln's foundation
-    /// covers). Paths relative to ../shared/spec.
-    static let conformance: [String] = SpecFileList.foundation
+    /// Issue 2's foundation files, with the default table strategy.
+    @Test(arguments: SpecFileList.foundation)
+    func foundationFilePasses(_ file: String) throws {
+        try expectPasses(file, strategy: "image")
+    }
 
-    @Test(arguments: conformance)
-    func specFilePasses(_ file: String) throws {
-        let result = try KilnProcess.run(["wast", Self.specRoot.appendingPathComponent(file).path])
+    /// Issue 3's table files, under every table-init strategy.
+    @Test(arguments: SpecFileList.tables, ["image", "checked", "eager"])
+    func tableFilePasses(_ file: String, strategy: String) throws {
+        try expectPasses(file, strategy: strategy)
+    }
+
+    func expectPasses(_ file: String, strategy: String) throws {
+        let result = try KilnProcess.run(
+            ["wast", "--table-init", strategy, Self.specRoot.appendingPathComponent(file).path])
         let lines = result.output.split(separator: "\n")
         let summary = try #require(lines.last, "no output from kiln wast")
-        #expect(summary.contains(" passed, 0 failed"), "\(file): \(summary)\n\(result.output.suffix(4000))")
-        #expect(result.status == 0, "\(file): exit status \(result.status)\n\(result.output.suffix(4000))")
+        #expect(summary.contains(" passed, 0 failed"), "\(file) [\(strategy)]: \(summary)\n\(result.output.suffix(4000))")
+        #expect(result.status == 0, "\(file) [\(strategy)]: exit status \(result.status)\n\(result.output.suffix(4000))")
         // Every skip names its reason.
         for line in lines where line.hasPrefix("skipped:") {
             #expect(line.contains("("), "unnamed skip: \(line)")

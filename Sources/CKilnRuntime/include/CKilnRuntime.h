@@ -7,6 +7,7 @@
 // has none): mmap/mprotect/munmap, fstat, pread/write/close, sysconf, strerror, errno codes.
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -67,6 +68,40 @@ int kiln_memfd_create(const char *name);
 
 /// The calling thread's `errno`.
 int kiln_errno(void);
+
+/// Ends the innermost `kiln_invoke` on this thread with a trap of `kind` (a `TrapKind`
+/// raw value), as if wasm code had faulted: records the trap and `siglongjmp`s. Called by
+/// a builtin after its checks, with no Swift-owned references live in the frames it
+/// skips. Aborts when no `kiln_invoke` is active (a Kiln bug). Never returns.
+__attribute__((noreturn)) void kiln_raise_trap(uint32_t kind);
+
+/// Like `kiln_raise_trap`, naming `pc` (an address inside wasm code: the builtin's
+/// return address) as where the trap happened, so the `Trap` names the wasm function.
+__attribute__((noreturn)) void kiln_raise_trap_at(uint32_t kind, uintptr_t pc);
+
+/// The Swift implementation of a trapping builtin: reads its arguments from `args`,
+/// writes its result (if any) to `*result`, returns 0 or the `TrapKind` to raise. It
+/// returns before the trap is raised, so no Swift frame is skipped by the `siglongjmp`.
+typedef uint32_t (*kiln_builtin_impl)(void *vmctx, const uint64_t *args, uint64_t *result);
+
+/// Installs the Swift implementation of builtin `index` (`Builtin` raw value). Called
+/// once, before any vmctx gets the wrapper's address.
+void kiln_set_builtin_impl(int index, kiln_builtin_impl impl);
+
+/// The C-ABI function generated code calls for builtin `index` (`Builtin` raw value;
+/// not `memoryGrow`, which Swift provides directly): a wrapper with the signature of
+/// KilnABI's `Builtin` doc comment that packs the arguments, calls the implementation
+/// and raises its trap (naming the wasm caller by its return address). NULL for other
+/// indices.
+const void *kiln_builtin_address(int index);
+
+/// A process-wide mutex `which` (0..3): 0 the signature interner, 1 the registry of
+/// table and funcref ranges.
+void kiln_lock(int which);
+void kiln_unlock(int which);
+
+/// `ftruncate(fd, length)`; -1 with errno set on failure.
+int kiln_ftruncate(int fd, int64_t length);
 
 /// Test hook: how many `kiln_invoke` calls are active on this thread.
 int kiln_invoke_depth(void);
