@@ -214,7 +214,7 @@ public final class Instance {
                 element: entry.type.element, minimum: entry.type.limits.minimum, maximum: entry.type.limits.maximum,
                 encoding: m.tableInit == .checked ? .tagged : .plain, definition: definition,
                 image: image, mapImage: m.tableInit == .image, lazyRange: support.lazyRange)
-            storage.owner = self
+            storage.setOwner(self)
             tables.append(storage)
             context.setTablePointer(importedTables.count + d, definition)
             if let initializer = entry.initializer {

@@ -55,6 +55,8 @@ enum TableFixture {
         var segmentInMetadata = true
         /// Large images: alternate one/two with no null (for `sweep`).
         var dense = false
+        /// Define memory 0 (and the data segments).
+        var memory = true
     }
 
     static func metadata(_ o: Options) -> ArtifactMetadata {
@@ -73,8 +75,8 @@ enum TableFixture {
             ("sweep", 1, At.sweep, 0x100),
         ]
         m.functions = functions.map { FunctionEntry(typeIndex: $0.1, codeOffset: $0.2, codeSize: $0.3, name: $0.0) }
-        m.memory = MemoryLimits(minimum: 1, maximum: 2)
-        m.dataSegments = [
+        m.memory = o.memory ? MemoryLimits(minimum: 1, maximum: 2) : nil
+        m.dataSegments = !o.memory ? [] : [
             DataSegmentEntry(offset: nil, isInImage: false, bytes: [1, 2, 3, 4, 5]),
             DataSegmentEntry(offset: ConstExpr([.i32Const(100)]), isInImage: false, bytes: [9, 9]),
         ]
@@ -82,7 +84,7 @@ enum TableFixture {
             m.exports.append(ExportEntry(name: f.0, kind: .function, index: UInt32(i)))
         }
         m.exports.append(ExportEntry(name: "tab", kind: .table, index: 0))
-        m.exports.append(ExportEntry(name: "mem", kind: .memory, index: 0))
+        if o.memory { m.exports.append(ExportEntry(name: "mem", kind: .memory, index: 0)) }
         var segments: [ElementSegmentEntry] = []
         if !o.importsTable && o.segmentInMetadata {
             let items = (0..<Int(o.slots)).map { i in ConstExpr([item(i).map { .refFunc($0) } ?? .refNull(.funcref)]) }
@@ -309,7 +311,7 @@ enum TableFixture {
     /// Links the fixture and returns the artifact's bytes (cached per options).
     static func build(_ o: Options = Options()) throws -> [UInt8] {
         let key =
-            "\(o.strategy.name)-\(o.importsTable)-\(o.slots)-\(String(describing: o.maximum))-\(o.base)-\(o.segmentInMetadata)-\(o.dense)"
+            "\(o.strategy.name)-\(o.importsTable)-\(o.slots)-\(String(describing: o.maximum))-\(o.base)-\(o.segmentInMetadata)-\(o.dense)-\(o.memory)"
         cacheLock.lock()
         defer { cacheLock.unlock() }
         if let bytes = cache[key] { return bytes }

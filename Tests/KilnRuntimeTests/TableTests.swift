@@ -370,3 +370,28 @@ extension Instance {
         #expect(!FuncRefs.isReal(address))
     }
 }
+
+@Suite struct TableLifetimeTests {
+    @Test func aTableKeepsTheInstancesOfItsFuncRefsAlive() throws {
+        let host = try Table(element: .funcref, minimum: 1024, maximum: 2048)
+        var address: UInt = 0
+        do {
+            var imports = Imports()
+            imports.define(module: "env", name: "tab", .table(host))
+            var o = TableFixture.Options()
+            o.importsTable = true
+            let writer = try tableInstance(o, imports: imports)
+            address = writer.funcRef(of: writer.function(named: "one")!)!.address
+            // The writer stores its own funcref into the host's table (table.set).
+            #expect(callBuiltin(writer, .tableSet, [0, 3, UInt64(address)]).trap == nil)
+        }
+        // The writer is gone from the host's hands, but the table keeps it alive.
+        #expect(FuncRefs.isReal(address))
+        guard case .funcref(let ref?) = try host.get(3) else {
+            Issue.record("null")
+            return
+        }
+        #expect(ref.address == address)
+        #expect(try Function(ref)?.call([]) == [.i32(1)])
+    }
+}

@@ -52,10 +52,15 @@ enum RangeRegistry {
 
     /// The owner of the range containing `address`, and the range's start.
     static func lookup(_ address: UInt) -> (start: UInt, owner: RangeOwner)? {
+        lookupRange(address).map { ($0.start, $0.owner) }
+    }
+
+    /// The range containing `address` and its owner.
+    static func lookupRange(_ address: UInt) -> (start: UInt, end: UInt, owner: RangeOwner)? {
         kiln_lock(lockIndex)
         defer { kiln_unlock(lockIndex) }
         let i = upperBound(address) - 1
         guard i >= 0, address < entries[i].end else { return nil }
-        return (entries[i].start, entries[i].owner)
+        return (entries[i].start, entries[i].end, entries[i].owner)
     }
 }

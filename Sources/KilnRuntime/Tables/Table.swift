@@ -62,8 +62,15 @@ final class TableStorage {
     private var accessibleBytes: Int
     /// The defining instance, whose functions lazy slots resolve to (nil for host tables).
     /// Unretained: the instance owns this storage; whoever else holds it (a ``Table``,
-    /// an importing instance) also retains the instance.
-    unowned(unsafe) var owner: Instance?
+    /// an importing instance) also retains the instance. Set with `setOwner`.
+    private(set) unowned(unsafe) var owner: Instance?
+    /// The owner's funcref array: funcrefs in it need no keeping alive.
+    private var ownFuncRefs: Range<UInt> = 0..<0
+    /// Other instances whose funcrefs were written into this table: kept alive as long as
+    /// the table (a funcref does not retain its instance; see `keepAlive`).
+    private var foreignOwners: [ObjectIdentifier: Instance] = [:]
+    /// The funcref array last found in `foreignOwners` (saves registry lookups in loops).
+    private var lastForeign: Range<UInt> = 0..<0
     /// The owner module's image of this table (lazy slots, `checked` initialization).
     let image: TableImage?
     /// The owner module's lazy funcrefs: a plain slot in this range is lazy.
@@ -139,6 +146,26 @@ final class TableStorage {
     deinit {
         RangeRegistry.unregister(start: UInt(bitPattern: reservation.base))
         if ownsDefinition { definition.deallocate() }
+    }
+
+    /// Makes `instance` the owner (the defining instance).
+    func setOwner(_ instance: Instance) {
+        owner = instance
+        let start = UInt(bitPattern: instance.funcRefArray)
+        ownFuncRefs = start..<start + UInt(max(instance.module.functionTypeIndices.count, 1) * VMFuncRef.size)
+    }
+
+    /// Keeps the instance of funcref `value` alive while this table lives: the table now
+    /// holds a pointer into that instance's funcref array and vmctx. (The spec even lets a
+    /// failed instantiation leave its functions in an imported table.)
+    private func keepAlive(_ value: UInt64) {
+        guard element == .funcref, value != 0 else { return }
+        let address = UInt(value)
+        guard !ownFuncRefs.contains(address), !lastForeign.contains(address) else { return }
+        guard let (start, end, o) = RangeRegistry.lookupRange(address), case .funcRefs(let i) = o else { return }
+        let instance = i.takeUnretainedValue()
+        foreignOwners[ObjectIdentifier(instance)] = instance
+        lastForeign = start..<end
     }
 
     /// Current number of elements.
@@ -251,6 +278,7 @@ final class TableStorage {
     /// Sets slot `index` to `value` (0 = null). false when out of bounds.
     func set(_ index: UInt64, _ value: UInt64) -> Bool {
         guard index < length else { return false }
+        keepAlive(value)
         setRaw(index, encode(value))
         return true
     }
@@ -259,6 +287,7 @@ final class TableStorage {
     func fill(_ start: UInt64, _ value: UInt64, count: UInt64) -> Bool {
         let (end, o) = start.addingReportingOverflow(count)
         guard !o, end <= length else { return false }
+        keepAlive(value)
         let v = encode(value)
         var i = start
         while i < end {
@@ -275,6 +304,7 @@ final class TableStorage {
         guard !o, end <= length else { return false }
         var i = start
         for v in values {
+            keepAlive(v)
             setRaw(i, encode(v))
             i += 1
         }
@@ -299,7 +329,9 @@ final class TableStorage {
         } else {
             var k: UInt64 = 0
             while k < count {
-                dst.setRaw(dstIndex + k, dst.encode(src.get(srcIndex + k)!))
+                let v = src.get(srcIndex + k)!
+                if dst !== src { dst.keepAlive(v) }
+                dst.setRaw(dstIndex + k, dst.encode(v))
                 k += 1
             }
         }
@@ -326,6 +358,7 @@ final class TableStorage {
         // Slots past the old length have never been written (tables never shrink) and
         // read as 0: null (plain) or uninitialized-outside-the-image = null (tagged).
         if value != 0 {
+            keepAlive(value)
             let v = encode(value)
             var i = old
             while i < old + delta {
