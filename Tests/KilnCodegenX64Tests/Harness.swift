@@ -205,10 +205,7 @@ final class TestInstance {
         lazyContext[1] = UInt64(UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque()))
         for t in module.importedTableCount..<module.tables.count {
             let slots = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.tableCapacity)
-            slots.initialize(repeating: 0, count: Self.tableCapacity)
-            if tagged && module.tables[t].elementType == .funcRef {
-                for i in 0..<Int(module.tables[t].limits.min) { slots[i] = 0 }
-            }
+            slots.initialize(repeating: 0, count: Self.tableCapacity)  // null, or `checked`: uninitialized
             tableSlots.append(slots)
             let def = definition(t)
             def.storeBytes(of: slots, toByteOffset: VMTableDefinition.base, as: UnsafeMutablePointer<UInt64>.self)
