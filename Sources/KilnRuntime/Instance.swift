@@ -38,6 +38,13 @@ public final class Instance {
         return p
     }
     private var funcRefStorage: UnsafeMutableRawPointer?
+
+    /// Whether `address` lies in this instance's funcref array (false before it exists).
+    func ownsFuncRef(at address: UInt) -> Bool {
+        guard let funcRefStorage else { return false }
+        let start = UInt(bitPattern: funcRefStorage)
+        return address >= start && address < start + UInt(max(module.functionTypeIndices.count, 1) * VMFuncRef.size)
+    }
     /// Every table, imported first (the storage of an imported table is its exporter's).
     private(set) var tables: [TableStorage] = []
     /// What each table import resolved to (keeps the exporting instance alive).

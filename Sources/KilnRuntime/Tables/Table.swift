@@ -64,8 +64,6 @@ final class TableStorage {
     /// Unretained: the instance owns this storage; whoever else holds it (a ``Table``,
     /// an importing instance) also retains the instance. Set with `setOwner`.
     private(set) unowned(unsafe) var owner: Instance?
-    /// The owner's funcref array: funcrefs in it need no keeping alive.
-    private var ownFuncRefs: Range<UInt> = 0..<0
     /// Other instances whose funcrefs were written into this table: kept alive as long as
     /// the table (a funcref does not retain its instance; see `keepAlive`).
     private var foreignOwners: [ObjectIdentifier: Instance] = [:]
@@ -151,8 +149,6 @@ final class TableStorage {
     /// Makes `instance` the owner (the defining instance).
     func setOwner(_ instance: Instance) {
         owner = instance
-        let start = UInt(bitPattern: instance.funcRefArray)
-        ownFuncRefs = start..<start + UInt(max(instance.module.functionTypeIndices.count, 1) * VMFuncRef.size)
     }
 
     /// Keeps the instance of funcref `value` alive while this table lives: the table now
@@ -161,7 +157,7 @@ final class TableStorage {
     private func keepAlive(_ value: UInt64) {
         guard element == .funcref, value != 0 else { return }
         let address = UInt(value)
-        guard !ownFuncRefs.contains(address), !lastForeign.contains(address) else { return }
+        guard owner?.ownsFuncRef(at: address) != true, !lastForeign.contains(address) else { return }
         guard let (start, end, o) = RangeRegistry.lookupRange(address), case .funcRefs(let i) = o else { return }
         let instance = i.takeUnretainedValue()
         foreignOwners[ObjectIdentifier(instance)] = instance
