@@ -15,6 +15,11 @@ public func decodeModule(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
     do {
         return try decodeAndValidate(bytes)
     } catch {
+        if error.kind == .malformed, error.message == "integer too large",
+            let invalid = WideLimitsCheck.validationError(in: bytes)
+        {
+            throw invalid
+        }
         guard PrefixedOpcodeCanonicalizer.isNonMinimalSubOpcode(error) else { throw error }
         let rewritten = try PrefixedOpcodeCanonicalizer.canonicalize(bytes)
         guard rewritten != bytes else { throw error }
