@@ -30,6 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_tables  # noqa: E402
+from bench import cpu_model  # noqa: E402  (shared with `make bench`)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, ".build", "bench")
@@ -69,16 +70,6 @@ def sh(cmd, timeout=1800, env=None):
 def last_line(text):
     text = (text or "").strip()
     return text.splitlines()[-1][:300] if text else "no output"
-
-
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def machine():

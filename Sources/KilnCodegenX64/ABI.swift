@@ -16,33 +16,27 @@ public enum X64CallingConvention: CallingConvention {
     public static let allocatableFPRs = RegSet((0..<14).map { Reg.fpr(UInt8($0)) })
 
     public static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation] {
-        var ints = 0, floats = 0, stack = 0
-        var out: [ArgLocation] = []
-        out.reserveCapacity(params.count)
-        for p in params {
-            if p.isIntegerClass, ints < intArgs.count {
-                out.append(.reg(intArgs[ints]))
-                ints += 1
-            } else if !p.isIntegerClass, floats < 8 {
-                out.append(.reg(.fpr(UInt8(floats))))
-                floats += 1
-            } else {
-                out.append(.stack(stack))
-                stack += 1
-            }
-        }
-        return out
+        assignLocations(params, integerRegisters: intArgs, floatRegisterCount: 8)
     }
 
     public static func resultLocations(_ results: [ValueKind]) -> [ArgLocation] {
+        assignLocations(results, integerRegisters: intResults, floatRegisterCount: 2)
+    }
+
+    /// Gives each value the next free register of its class (integer-class values the
+    /// next of `integerRegisters`, floats the next of xmm0..xmm(n-1)), and the rest
+    /// consecutive stack slots in order: the rule shared by parameters and results.
+    private static func assignLocations(
+        _ kinds: [ValueKind], integerRegisters: [Reg], floatRegisterCount: Int
+    ) -> [ArgLocation] {
         var ints = 0, floats = 0, stack = 0
         var out: [ArgLocation] = []
-        out.reserveCapacity(results.count)
-        for r in results {
-            if r.isIntegerClass, ints < 2 {
-                out.append(.reg(intResults[ints]))
+        out.reserveCapacity(kinds.count)
+        for k in kinds {
+            if k.isIntegerClass, ints < integerRegisters.count {
+                out.append(.reg(integerRegisters[ints]))
                 ints += 1
-            } else if !r.isIntegerClass, floats < 2 {
+            } else if !k.isIntegerClass, floats < floatRegisterCount {
                 out.append(.reg(.fpr(UInt8(floats))))
                 floats += 1
             } else {

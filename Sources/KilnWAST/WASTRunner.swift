@@ -355,7 +355,7 @@ struct ScriptSession {
         }
         do {
             let module = try decodeModule(bytes)
-            let missing = Compiler.missingFeatures(of: module).filter { $0 != .tables && $0 != .referenceTypes && $0 != .bulkMemory && $0 != .tailCall }
+            let missing = Compiler.missingFeatures(of: module)
             if !missing.isEmpty {
                 skip(line: line, missing.map(\.rawValue).joined(separator: ", "))
             } else {
