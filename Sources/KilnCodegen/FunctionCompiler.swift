@@ -8,9 +8,10 @@ import WasmTypes
 /// ``MacroAssembler``. It owns the compile-time value stack, the control frames and the
 /// register allocation; the macro-assembler owns the code buffer, labels and trap sites.
 ///
-/// Frame slots (8 bytes each, see ``MacroAssembler/frameSlot(_:)``): locals first
-/// (parameters are spilled there in the prologue), then one home slot per value-stack
-/// position; the outgoing argument area sits below them.
+/// Frame slots (8 bytes each, see ``MacroAssembler/frameSlot(_:)``): the callee-saved
+/// registers the function uses, then one slot per local (parameters are stored there
+/// in the prologue, unless the local lives in a register, see ``LocalRegisters``), then
+/// one home slot per value-stack position; the outgoing argument area sits below them.
 public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     public var masm: M
     @usableFromInline let env: ModuleEnvironment
@@ -20,6 +21,14 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// This function's own argument/result places.
     @usableFromInline let ownLocations: CallLocations
     @usableFromInline var localKinds: [ValueKind]
+    /// Which locals live in registers.
+    @usableFromInline var localRegs: LocalRegisters
+    /// Between saving the caller-saved local registers before a call and reloading them
+    /// after it: those locals are read from their slots.
+    @usableFromInline var localsSavedForCall = false
+    /// The registers the value stack allocates from (the allocatable set minus the
+    /// caller-saved registers given to locals).
+    @usableFromInline let valueRegs: RegSet
     @usableFromInline var stack: [StackValue] = []
     @usableFromInline var frames: [ControlFrame] = []
     @usableFromInline var freeRegs: RegSet
@@ -49,7 +58,10 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             throw CompileError.unsupported(error.message, function: functionIndex)
         }
         localKinds = kinds
-        freeRegs = RegSet(bits: M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits)
+        let scan = LocalUsageScan.scan(body, localCount: kinds.count)
+        localRegs = LocalRegisters(M.ABI.self, kinds: kinds, usage: scan, ownParameters: ownLocations.parameters)
+        valueRegs = RegSet(bits: (M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits) & ~localRegs.taken.bits)
+        freeRegs = valueRegs
         stack.reserveCapacity(32)
         frames.reserveCapacity(16)
     }
@@ -78,7 +90,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         } catch {
             throw CompileError.internalError("decoding failed: \(error)", function: functionIndex, offset: binaryOffset)
         }
-        masm.finishFunction(frameSize: 8 * (localKinds.count + maxStackSlots) + maxOutgoing)
+        masm.finishFunction(frameSize: 8 * (homeSlot(0) + maxStackSlots) + maxOutgoing)
         return masm
     }
 
@@ -86,15 +98,54 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     @inlinable mutating func emitPrologue() {
         masm.prologue()
+        for (j, r) in localRegs.calleeSaved.enumerated() { masm.store(r, masm.frameSlot(j), .i64) }
+        // No local register is an argument register of this function (LocalRegisters),
+        // so the moves cannot overwrite an argument not yet read.
         for (i, loc) in ownLocations.parameters.enumerated() {
-            switch loc {
-            case .reg(let r): masm.store(r, masm.frameSlot(i), signature.parameters[i])
-            case .stack(let k): masm.copy(masm.frameSlot(i), masm.incomingSlot(k))
+            let k = signature.parameters[i]
+            switch (loc, localRegs.register[i]) {
+            case (.reg(let r), nil): masm.store(r, localSlot(i), k)
+            case (.reg(let r), let pinned?): masm.move(pinned, r, k)
+            case (.stack(let s), nil): masm.copy(localSlot(i), masm.incomingSlot(s))
+            case (.stack(let s), let pinned?): masm.load(pinned, masm.incomingSlot(s), k)
             }
         }
         for i in signature.parameters.count..<localKinds.count {
-            masm.storeImm(0, masm.frameSlot(i), .i64)
+            if let pinned = localRegs.register[i] {
+                masm.moveImm(pinned, 0, localKinds[i])
+            } else {
+                masm.storeImm(0, localSlot(i), .i64)
+            }
         }
+    }
+
+    /// Reloads the callee-saved registers the prologue saved (before a return or tail call).
+    @inlinable mutating func restoreCalleeSaved() {
+        for (j, r) in localRegs.calleeSaved.enumerated() { masm.load(r, masm.frameSlot(j), .i64) }
+    }
+
+    /// Before a call: every register-held value goes to its home slot, and locals in
+    /// caller-saved registers to their slots, from where they are read until
+    /// ``finishCall()`` (argument registers may be among those registers).
+    @inlinable mutating func prepareCall() {
+        spillRegisters()
+        for (i, r) in localRegs.callerSaved { masm.store(r, localSlot(i), localKinds[i]) }
+        localsSavedForCall = true
+    }
+
+    /// After a call: the caller-saved local registers are reloaded.
+    @inlinable mutating func finishCall() {
+        for (i, r) in localRegs.callerSaved { masm.load(r, localSlot(i), localKinds[i]) }
+        localsSavedForCall = false
+    }
+
+    /// The frame slot of local `i`.
+    @inlinable func localSlot(_ i: Int) -> M.Address { masm.frameSlot(localRegs.calleeSaved.count + i) }
+
+    /// The register local `i` is read from now, if not its slot.
+    @inlinable func localRegister(_ i: Int) -> Reg? {
+        guard let r = localRegs.register[i] else { return nil }
+        return localsSavedForCall && localRegs.taken.contains(r) ? nil : r
     }
 
     /// Moves the top `results.count` values into the result locations and returns.
@@ -117,6 +168,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                 if case .reg(let r) = locs[i] { load(stack[base + i], into: r, position: base + i) }
             }
         }
+        restoreCalleeSaved()
         masm.epilogueAndReturn(argumentBytes: 8 * ownLocations.argumentSlots)
     }
 
@@ -194,7 +246,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         fatalError("internal: register \(r.raw) is neither free nor on the value stack")
     }
 
-    @inlinable func homeSlot(_ position: Int) -> Int { localKinds.count + position }
+    @inlinable func homeSlot(_ position: Int) -> Int { localRegs.calleeSaved.count + localKinds.count + position }
 
     // MARK: value stack
 
@@ -212,7 +264,11 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             free(r)
             stack[p] = .mem(k)
         case .local(let k, let i):
-            masm.copy(slot, masm.frameSlot(Int(i)))
+            if let r = localRegister(Int(i)) {
+                masm.store(r, slot, k)
+            } else {
+                masm.copy(slot, localSlot(Int(i)))
+            }
             stack[p] = .mem(k)
         case .cond(let c, let l, let rhs):
             let d = l.isFloat ? allocateAfterFreeing(l, rhs) : l
@@ -266,7 +322,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         switch v {
         case .const(let k, let bits): masm.moveImm(r, bits, k)
         case .reg(let k, let x): if x != r { masm.move(r, x, k) }
-        case .local(let k, let i): masm.load(r, masm.frameSlot(Int(i)), k)
+        case .local(let k, let i):
+            if let x = localRegister(Int(i)) {
+                masm.move(r, x, k)
+            } else {
+                masm.load(r, localSlot(Int(i)), k)
+            }
         case .mem(let k): masm.load(r, masm.frameSlot(homeSlot(position)), k)
         case .cond(let c, let l, let rhs): masm.compareAndSet(c, dst: r, lhs: l, rhs: rhs)
         }
@@ -277,7 +338,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         switch stack[p] {
         case .const(let k, let bits): masm.storeImm(bits, dst, k)
         case .reg(let k, let r): masm.store(r, dst, k)
-        case .local(_, let i): masm.copy(dst, masm.frameSlot(Int(i)))
+        case .local(let k, let i):
+            if let r = localRegister(Int(i)) {
+                masm.store(r, dst, k)
+            } else {
+                masm.copy(dst, localSlot(Int(i)))
+            }
         case .mem: masm.copy(dst, masm.frameSlot(homeSlot(p)))
         case .cond(let c, let l, let rhs):
             masm.withScratch(false) { m, s in
@@ -417,7 +483,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             stack.append(.mem(k))
             maxStackSlots = max(maxStackSlots, height + i + 1)
         }
-        freeRegs = RegSet(bits: M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits)
+        freeRegs = valueRegs
     }
 }
 

@@ -110,9 +110,18 @@ public enum ArgLocation: Sendable, Equatable {
 
 /// The internal calling convention of a target (docs/abi.md), as the lowering needs it.
 public protocol CallingConvention {
-    /// Registers the value stack may hold values in.
+    /// Caller-saved registers the value stack may hold values in.
     static var allocatableGPRs: RegSet { get }
     static var allocatableFPRs: RegSet { get }
+    /// Callee-saved registers for register-allocated integer locals: a function saves the
+    /// ones it uses in its prologue and restores them before returning.
+    static var calleeSavedLocalGPRs: [Reg] { get }
+    /// Caller-saved registers (a subset of ``allocatableGPRs``) a function may also give
+    /// to integer locals, saved around the calls it makes. Never argument registers of
+    /// the function itself, nor fixed-use registers (division, shift count).
+    static var callerSavedLocalGPRs: [Reg] { get }
+    /// Caller-saved float registers (a subset of ``allocatableFPRs``) for float locals.
+    static var localFPRs: [Reg] { get }
     /// Where each parameter is passed, in order.
     static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation]
     /// Where each result is returned, in order.

@@ -5,15 +5,24 @@ import KilnCodegen
 /// Kiln's internal calling convention on x86-64 (docs/abi.md): integer-class values in
 /// rdi, rsi, rdx, rcx, r8, r9; floats in xmm0-xmm7; the rest on the stack; results in
 /// rax, rdx / xmm0, xmm1 then a return area. r10/r11 and xmm14/xmm15 are scratch, r14
-/// is the vmctx, rbp/rsp the frame.
+/// is the vmctx, rbp/rsp the frame. rbx, r12, r13 and r15 are callee-saved (as in the
+/// SysV ABI) and hold register-allocated locals; every other register is caller-saved.
 public enum X64CallingConvention: CallingConvention {
     static let intArgs: [Reg] = [.gpr(7), .gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
     static let intResults: [Reg] = [.gpr(0), .gpr(2)]
 
+    /// rax rcx rdx rsi rdi r8 r9: the caller-saved value registers.
     public static let allocatableGPRs = RegSet([
-        .gpr(0), .gpr(1), .gpr(2), .gpr(3), .gpr(6), .gpr(7), .gpr(8), .gpr(9), .gpr(12), .gpr(13), .gpr(15),
+        .gpr(0), .gpr(1), .gpr(2), .gpr(6), .gpr(7), .gpr(8), .gpr(9),
     ])
     public static let allocatableFPRs = RegSet((0..<14).map { Reg.fpr(UInt8($0)) })
+    /// rbx, r12, r13, r15.
+    public static let calleeSavedLocalGPRs: [Reg] = [.gpr(3), .gpr(12), .gpr(13), .gpr(15)]
+    /// r9, r8: taken from the value registers when a function keeps more integer locals in
+    /// registers (never a fixed-use register: not rax/rdx for division, rcx for shifts).
+    public static let callerSavedLocalGPRs: [Reg] = [.gpr(9), .gpr(8)]
+    /// xmm13 down to xmm6, leaving xmm0-xmm5 for values.
+    public static let localFPRs: [Reg] = (6..<14).reversed().map { Reg.fpr(UInt8($0)) }
 
     public static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation] {
         assignLocations(params, integerRegisters: intArgs, floatRegisterCount: 8)

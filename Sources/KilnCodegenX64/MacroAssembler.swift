@@ -419,7 +419,8 @@ public struct X64MacroAssembler: MacroAssembler {
     /// ownSlots - calleeSlots, the callee's entry `rsp` is `rbp + 8 + 8d`: the return
     /// address moves there. A larger callee area overlaps this frame, so its staged
     /// arguments are copied highest first (each destination lies above its source) after
-    /// the return address and the caller's rbp are read into rax/rbx (never arguments).
+    /// the return address and the caller's rbp are read into rax/xmm15 (never arguments;
+    /// the callee-saved registers already hold the caller's values again).
     public mutating func tailCall(_ target: CallTarget, ownSlots: Int, calleeSlots: Int) {
         let d = ownSlots - calleeSlots
         if d == 0 {
@@ -431,14 +432,14 @@ public struct X64MacroAssembler: MacroAssembler {
             asm.leaq(.rsp, Mem(base: .rsp, disp: Int32(8 * d)))
         } else {
             asm.mov(.q, .rax, Mem(base: .rbp, disp: 8))
-            asm.mov(.q, .rbx, Mem(base: .rbp, disp: 0))
+            asm.movs(.d, XMM.scratch, Mem(base: .rbp, disp: 0))
             for k in (0..<calleeSlots).reversed() {
-                asm.mov(.q, .r13, outgoingSlot(k))
-                asm.mov(.q, Mem(base: .rbp, disp: Int32(16 + 8 * d + 8 * k)), .r13)
+                asm.movs(.d, XMM.scratch2, outgoingSlot(k))
+                asm.movs(.d, Mem(base: .rbp, disp: Int32(16 + 8 * d + 8 * k)), XMM.scratch2)
             }
             asm.leaq(.rsp, Mem(base: .rbp, disp: Int32(8 + 8 * d)))
             asm.mov(.q, Mem(base: .rsp), .rax)
-            asm.mov(.q, .rbp, .rbx)
+            asm.movFromXMM(.q, .rbp, XMM.scratch)
         }
         switch target {
         case .direct(let function):

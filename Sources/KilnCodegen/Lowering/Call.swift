@@ -42,11 +42,11 @@ extension FunctionCompiler {
         free(index)
     }
 
-    /// The call sequence: every live value goes to its home slot (all registers are
-    /// caller-saved), arguments go to their ABI places, results come back as register
+    /// The call sequence: every live value goes to its home slot (all value registers
+    /// are caller-saved, see ``prepareCall()``), arguments go to their ABI places, results come back as register
     /// values or are copied from the return area into home slots.
     @inlinable mutating func emitCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
-        spillRegisters()
+        prepareCall()
         if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]
@@ -64,6 +64,7 @@ extension FunctionCompiler {
         var reload = true
         if case .direct = target { reload = env.reloadVMContextAfterCalls }
         masm.call(target, argumentBytes: 8 * argSlots, reloadVMContext: reload)
+        finishCall()
         stack.removeLast(n)
         for (i, loc) in resultLocs.enumerated() {
             let k = sig.results[i]
@@ -84,7 +85,7 @@ extension FunctionCompiler {
     /// function's caller (the return area stays where the caller put it), then the
     /// frame is torn down and control jumps to the callee (docs/abi.md, "Tail calls").
     @inlinable mutating func emitTailCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
-        spillRegisters()
+        prepareCall()
         if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]
@@ -102,7 +103,9 @@ extension FunctionCompiler {
         for i in 0..<n {
             if case .reg(let r) = locs.parameters[i] { load(stack[base + i], into: r, position: base + i) }
         }
+        restoreCalleeSaved()
         masm.tailCall(target, ownSlots: own, calleeSlots: callee)
+        localsSavedForCall = false  // for the code after this unreachable point
         markUnreachable()
     }
 }

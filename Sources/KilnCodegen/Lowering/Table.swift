@@ -91,7 +91,7 @@ extension FunctionCompiler {
         _ b: Builtin, _ imm0: UInt32? = nil, _ imm1: UInt32? = nil, operands: Int, swapOperands: Bool = false,
         result: ValueKind?
     ) {
-        spillRegisters()
+        prepareCall()
         let regs = M.ABI.builtinArgumentRegisters
         var k = 0
         if let imm0 {
@@ -110,6 +110,7 @@ extension FunctionCompiler {
         }
         truncate(to: base)
         masm.callBuiltin(b)
+        finishCall()
         guard let result else { return }
         let r = M.ABI.builtinResultRegister
         freeRegs.remove(r)

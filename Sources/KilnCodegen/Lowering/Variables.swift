@@ -55,18 +55,25 @@ extension FunctionCompiler {
     /// `local.set`/`local.tee`: values still reading the local lazily are saved first.
     @inlinable mutating func setLocal(_ index: UInt32, keep: Bool) {
         let kind = localKinds[Int(index)]
-        let slot = masm.frameSlot(Int(index))
         let top = stack.count - 1
         for p in 0..<top {
             if case .local(_, let i) = stack[p], i == index { spill(p) }
         }
+        if case .local(_, let i) = stack[top], i == index {
+            if !keep { stack.removeLast() }
+            return
+        }
+        if let r = localRegs.register[Int(index)] {
+            popInto(r)
+            if keep { push(.local(kind, index)) }
+            return
+        }
+        let slot = localSlot(Int(index))
         switch stack[top] {
         case .const(_, let bits):
             masm.storeImm(bits, slot, kind)
             stack.removeLast()
             if keep { push(.const(kind, bits)) }
-        case .local(_, let i) where i == index:
-            if !keep { stack.removeLast() }
         default:
             let (r, _) = popReg()
             masm.store(r, slot, kind)

@@ -1,0 +1,125 @@
+import KilnABI
+import WasmParser
+import WasmTypes
+
+/// How often each local of one function is used, weighted by loop depth, and whether
+/// the function makes calls: what ``LocalRegisters`` decides by. A quick pass over the
+/// body before the single pass proper (the decoder runs twice; nothing is allocated per
+/// instruction).
+@usableFromInline struct LocalUsageScan: InstructionVisitor {
+    @usableFromInline typealias VisitorError = CompileError
+    /// Per local: sum over its `local.get`/`set`/`tee` of 8^(loop depth, at most 4).
+    @usableFromInline var weights: [Int]
+    /// One entry per open block: whether it is a loop.
+    @usableFromInline var blockIsLoop: [Bool] = []
+    @usableFromInline var loopDepth = 0
+    /// Any call, indirect call or call-like operator (builtins are C calls).
+    @usableFromInline var makesCalls = false
+    public var binaryOffset: Int = 0
+
+    @inlinable init(localCount: Int) {
+        weights = Array(repeating: 0, count: localCount)
+        blockIsLoop.reserveCapacity(16)
+    }
+
+    /// Scans `body`. A body that does not decode scans as far as it does; the single
+    /// pass then reports the error at its offset.
+    @inlinable static func scan(_ body: Code, localCount: Int) -> LocalUsageScan {
+        var scan = LocalUsageScan(localCount: localCount)
+        var parser = ExpressionParser(code: body)
+        while let visit = try? parser.parse() {
+            do { try visit(visitor: &scan) } catch { break }
+        }
+        return scan
+    }
+
+    @inlinable mutating func use(_ index: UInt32) {
+        let i = Int(index)
+        guard i < weights.count else { return }
+        weights[i] &+= 1 << (3 * min(loopDepth, 4))
+    }
+
+    @inlinable mutating func visit(_ instruction: Instruction) throws(CompileError) {}
+    @inlinable mutating func visitLocalGet(localIndex: UInt32) throws(CompileError) { use(localIndex) }
+    @inlinable mutating func visitLocalSet(localIndex: UInt32) throws(CompileError) { use(localIndex) }
+    @inlinable mutating func visitLocalTee(localIndex: UInt32) throws(CompileError) { use(localIndex) }
+    @inlinable mutating func visitBlock(blockType: BlockType) throws(CompileError) { blockIsLoop.append(false) }
+    @inlinable mutating func visitIf(blockType: BlockType) throws(CompileError) { blockIsLoop.append(false) }
+    @inlinable mutating func visitLoop(blockType: BlockType) throws(CompileError) {
+        blockIsLoop.append(true)
+        loopDepth += 1
+    }
+    @inlinable mutating func visitEnd() throws(CompileError) {
+        if let wasLoop = blockIsLoop.popLast(), wasLoop { loopDepth -= 1 }
+    }
+    @inlinable mutating func visitCall(functionIndex: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
+        makesCalls = true
+    }
+    @inlinable mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
+        makesCalls = true
+    }
+    @inlinable mutating func visitMemoryGrow(memory: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitMemoryFill(memory: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) { makesCalls = true }
+}
+
+/// Which locals of a function live in registers for the whole function (the rest stay
+/// in frame slots), chosen from the loop-weighted use counts: the heaviest integer
+/// locals get the callee-saved registers (or, in a function that makes no calls, the
+/// caller-saved ones first, which cost nothing to keep), the heaviest float locals the
+/// ``CallingConvention/localFPRs``. A local pinned to a register is read and written
+/// there on every path, so merge points need no moves for it.
+@usableFromInline struct LocalRegisters: Sendable {
+    /// Per local: its register, if it has one.
+    @usableFromInline var register: [Reg?]
+    /// Callee-saved registers used, in frame-slot order (saved in the prologue).
+    @usableFromInline var calleeSaved: [Reg] = []
+    /// Locals in caller-saved registers: saved to their slots around every call.
+    @usableFromInline var callerSaved: [(local: Int, reg: Reg)] = []
+    /// Caller-saved registers taken from the value stack's set.
+    @usableFromInline var taken = RegSet()
+
+    /// Uses below this weight keep a local in its slot (one use outside loops does not
+    /// pay for a save and restore of a callee-saved register).
+    @usableFromInline static var minimumWeight: Int { 2 }
+
+    @inlinable init<ABI: CallingConvention>(
+        _ abi: ABI.Type, kinds: [ValueKind], usage: LocalUsageScan, ownParameters: [ArgLocation]
+    ) {
+        register = Array(repeating: nil, count: kinds.count)
+        // Registers this function receives arguments in cannot hold a local: the prologue
+        // would overwrite an argument not yet moved.
+        var incoming = RegSet()
+        for case .reg(let r) in ownParameters { incoming.insert(r) }
+        let callerSavedGPRs = ABI.callerSavedLocalGPRs.filter { !incoming.contains($0) }
+        let gprs =
+            usage.makesCalls
+            ? ABI.calleeSavedLocalGPRs + callerSavedGPRs : callerSavedGPRs + ABI.calleeSavedLocalGPRs
+        let fprs = ABI.localFPRs.filter { !incoming.contains($0) }
+        var order = Array(0..<kinds.count).filter { usage.weights[$0] >= Self.minimumWeight }
+        order.sort { usage.weights[$0] != usage.weights[$1] ? usage.weights[$0] > usage.weights[$1] : $0 < $1 }
+        var nextGPR = 0, nextFPR = 0
+        let calleeSavedSet = RegSet(ABI.calleeSavedLocalGPRs)
+        for i in order {
+            let r: Reg
+            if kinds[i].isIntegerClass {
+                guard nextGPR < gprs.count else { continue }
+                r = gprs[nextGPR]
+                nextGPR += 1
+            } else {
+                guard nextFPR < fprs.count else { continue }
+                r = fprs[nextFPR]
+                nextFPR += 1
+            }
+            register[i] = r
+            if calleeSavedSet.contains(r) {
+                calleeSaved.append(r)
+            } else {
+                callerSaved.append((i, r))
+                taken.insert(r)
+            }
+        }
+    }
+}
