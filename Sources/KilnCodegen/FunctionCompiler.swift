@@ -99,6 +99,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @inlinable mutating func emitPrologue() {
         masm.prologue()
         for (j, r) in localRegs.calleeSaved.enumerated() { masm.store(r, masm.frameSlot(j), .i64) }
+        if let r = localRegs.memoryBase { masm.holdMemoryBase(in: r) }
         // No local register is an argument register of this function (LocalRegisters),
         // so the moves cannot overwrite an argument not yet read.
         for (i, loc) in ownLocations.parameters.enumerated() {
@@ -193,8 +194,10 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         }
     }
 
-    @inlinable mutating func free(_ r: Reg) { freeRegs.insert(r) }
-    @inlinable mutating func free(_ r: RegImm) { if case .reg(let x) = r { freeRegs.insert(x) } }
+    /// Returns a value register to the free set; a local's register (lent by
+    /// ``popReadOnly()``) is not the value stack's and stays out of it.
+    @inlinable mutating func free(_ r: Reg) { if valueRegs.contains(r) { freeRegs.insert(r) } }
+    @inlinable mutating func free(_ r: RegImm) { if case .reg(let x) = r { free(x) } }
 
     @inlinable mutating func spillOldest(float: Bool) {
         for p in 0..<stack.count {
@@ -202,10 +205,10 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             case .reg(_, let r) where r.isFloat == float:
                 spill(p)
                 return
-            case .cond(.int, _, _) where !float:
+            case .cond(.int, let l, let rhs) where !float && holdsValueRegister(l, rhs):
                 spill(p)
                 return
-            case .cond(.float, _, _) where float:
+            case .cond(.float, let l, let rhs) where float && holdsValueRegister(l, rhs):
                 spill(p)
                 return
             default: continue
@@ -246,6 +249,23 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         fatalError("internal: register \(r.raw) is neither free nor on the value stack")
     }
 
+    /// Whether a pending comparison holds a value register (spilling it frees one); its
+    /// operands may also be locals' registers.
+    @inlinable func holdsValueRegister(_ l: Reg, _ rhs: RegImm) -> Bool {
+        if valueRegs.contains(l) { return true }
+        if case .reg(let x) = rhs { return valueRegs.contains(x) }
+        return false
+    }
+
+    /// The register a pending comparison's 0/1 result goes to: its own integer operand
+    /// register when it has one, else a new one. Call with the entry off the stack or
+    /// holding a value register (so spilling cannot pick it).
+    @inlinable mutating func conditionResultRegister(_ l: Reg, _ rhs: RegImm) -> Reg {
+        if !l.isFloat && valueRegs.contains(l) { return l }
+        if case .reg(let x) = rhs, !x.isFloat, valueRegs.contains(x) { return x }
+        return allocate(float: false)
+    }
+
     @inlinable func homeSlot(_ position: Int) -> Int { localRegs.calleeSaved.count + localKinds.count + position }
 
     // MARK: value stack
@@ -271,20 +291,14 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             }
             stack[p] = .mem(k)
         case .cond(let c, let l, let rhs):
-            let d = l.isFloat ? allocateAfterFreeing(l, rhs) : l
+            let d = conditionResultRegister(l, rhs)
             masm.compareAndSet(c, dst: d, lhs: l, rhs: rhs)
             masm.store(d, slot, .i32)
             free(d)
-            if l.isFloat { free(l) }
+            if l != d { free(l) }
             if case .reg(let x) = rhs, x != d { free(x) }
             stack[p] = .mem(.i32)
         }
-    }
-
-    /// For a float comparison: a GPR for its result (may spill other values).
-    @inlinable mutating func allocateAfterFreeing(_ l: Reg, _ rhs: RegImm) -> Reg {
-        // Temporarily mark the operands as not on the stack so spilling skips them.
-        allocate(float: false)
     }
 
     /// Spills every register-held or local-reading value; constants stay symbolic.
@@ -363,14 +377,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             return (r, k)
         case .cond(let c, let l, let rhs):
             stack.removeLast()
-            let d: Reg
-            if l.isFloat {
-                d = allocate(float: false)
-                free(l)
-            } else {
-                d = l
-            }
+            let d = conditionResultRegister(l, rhs)
             masm.compareAndSet(c, dst: d, lhs: l, rhs: rhs)
+            if l != d { free(l) }
             if case .reg(let x) = rhs, x != d { free(x) }
             return (d, .i32)
         default:
@@ -380,6 +389,26 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             stack.removeLast()
             return (r, k)
         }
+    }
+
+    /// Pops the top value into a register the caller may read but not write: a local's
+    /// own register when the value is a `local.get` of a local in a register (``free(_:)``
+    /// leaves it alone), else an owned register as ``popReg()``.
+    @inlinable mutating func popReadOnly() -> Reg {
+        if case .local(_, let i) = stack[stack.count - 1], let r = localRegister(Int(i)) {
+            stack.removeLast()
+            return r
+        }
+        return popReg().0
+    }
+
+    /// ``popRegImm()`` with ``popReadOnly()``'s register.
+    @inlinable mutating func popRegImmReadOnly() -> RegImm {
+        if case .local(_, let i) = stack[stack.count - 1], let r = localRegister(Int(i)) {
+            stack.removeLast()
+            return .reg(r)
+        }
+        return popRegImm()
     }
 
     /// Pops the top value into the given register, which the caller has taken.

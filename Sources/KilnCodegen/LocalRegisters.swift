@@ -15,6 +15,8 @@ import WasmTypes
     @usableFromInline var loopDepth = 0
     /// Any call, indirect call or call-like operator (builtins are C calls).
     @usableFromInline var makesCalls = false
+    /// Loads and stores, weighted as local uses are.
+    @usableFromInline var memoryWeight = 0
     public var binaryOffset: Int = 0
 
     @inlinable init(localCount: Int) {
@@ -33,10 +35,12 @@ import WasmTypes
         return scan
     }
 
+    @inlinable var weight: Int { 1 << (3 * min(loopDepth, 4)) }
+
     @inlinable mutating func use(_ index: UInt32) {
         let i = Int(index)
         guard i < weights.count else { return }
-        weights[i] &+= 1 << (3 * min(loopDepth, 4))
+        weights[i] &+= weight
     }
 
     @inlinable mutating func visit(_ instruction: Instruction) throws(CompileError) {}
@@ -51,6 +55,12 @@ import WasmTypes
     }
     @inlinable mutating func visitEnd() throws(CompileError) {
         if let wasLoop = blockIsLoop.popLast(), wasLoop { loopDepth -= 1 }
+    }
+    @inlinable mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) throws(CompileError) {
+        memoryWeight &+= weight
+    }
+    @inlinable mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) throws(CompileError) {
+        memoryWeight &+= weight
     }
     @inlinable mutating func visitCall(functionIndex: UInt32) throws(CompileError) { makesCalls = true }
     @inlinable mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
@@ -80,10 +90,16 @@ import WasmTypes
     @usableFromInline var callerSaved: [(local: Int, reg: Reg)] = []
     /// Caller-saved registers taken from the value stack's set.
     @usableFromInline var taken = RegSet()
+    /// The callee-saved register holding linear memory 0's base for the whole function,
+    /// when it accesses memory often enough (the base never moves, docs/runtime.md).
+    @usableFromInline var memoryBase: Reg?
 
     /// Uses below this weight keep a local in its slot (one use outside loops does not
     /// pay for a save and restore of a callee-saved register).
     @usableFromInline static var minimumWeight: Int { 2 }
+    /// Memory accesses below this weight reload the base from the vmctx each time (about
+    /// two accesses in a loop pay for the prologue's save, load and restore).
+    @usableFromInline static var minimumMemoryWeight: Int { 16 }
 
     @inlinable init<ABI: CallingConvention>(
         _ abi: ABI.Type, kinds: [ValueKind], usage: LocalUsageScan, ownParameters: [ArgLocation]
@@ -94,9 +110,14 @@ import WasmTypes
         var incoming = RegSet()
         for case .reg(let r) in ownParameters { incoming.insert(r) }
         let callerSavedGPRs = ABI.callerSavedLocalGPRs.filter { !incoming.contains($0) }
+        var calleeSavedGPRs = ABI.calleeSavedLocalGPRs
+        if usage.memoryWeight >= Self.minimumMemoryWeight, let r = calleeSavedGPRs.popLast() {
+            memoryBase = r
+            calleeSaved.append(r)
+        }
         let gprs =
             usage.makesCalls
-            ? ABI.calleeSavedLocalGPRs + callerSavedGPRs : callerSavedGPRs + ABI.calleeSavedLocalGPRs
+            ? calleeSavedGPRs + callerSavedGPRs : callerSavedGPRs + calleeSavedGPRs
         let fprs = ABI.localFPRs.filter { !incoming.contains($0) }
         var order = Array(0..<kinds.count).filter { usage.weights[$0] >= Self.minimumWeight }
         order.sort { usage.weights[$0] != usage.weights[$1] ? usage.weights[$0] > usage.weights[$1] : $0 < $1 }

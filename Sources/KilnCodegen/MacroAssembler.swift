@@ -92,6 +92,11 @@ public enum StoreKind: Sendable { case i32, i64, f32, f64, b8, b16, b32 }
 public enum RegImm: Sendable {
     case reg(Reg)
     case imm(Int32)
+
+    @inlinable public func isRegister(_ r: Reg) -> Bool {
+        if case .reg(let x) = self { return x == r }
+        return false
+    }
 }
 
 /// A code position that branches can target before it is known.
@@ -176,6 +181,9 @@ public protocol MacroAssembler {
     /// Emits the prologue: frame setup, the stack-limit check. The frame size is
     /// patched by ``finishFrame(size:)`` when the function is done.
     mutating func prologue()
+    /// Loads linear memory 0's base into `r` (a callee-saved register the lowering gave
+    /// it) and addresses memory through it until the next ``prologue()``.
+    mutating func holdMemoryBase(in r: Reg)
     /// Ends the function: patches the frame size (`frameSize` bytes below the saved
     /// vmctx slot: locals, spill slots, outgoing arguments), emits the out-of-line trap
     /// instructions and resolves the function's label fixups.

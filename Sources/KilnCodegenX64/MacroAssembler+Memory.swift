@@ -5,15 +5,22 @@ import KilnCodegen
 /// Linear memory 0: base cached at vmctx+0, no bounds checks (the 8 GiB reservation's
 /// guard region faults; every access is a trap site).
 extension X64MacroAssembler {
-    /// The operand for `base + zext(address) + offset`, with the memory base in r11.
+    /// The operand for `base + zext(address) + offset`, with the memory base in the
+    /// register ``holdMemoryBase(in:)`` gave it, else loaded into r11.
     mutating func heapOperand(_ address: Reg?, _ offset: UInt64) -> Mem {
-        asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(VMContextLayout.memoryBase)))
+        let base: GPR
+        if let memoryBase {
+            base = memoryBase
+        } else {
+            asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(VMContextLayout.memoryBase)))
+            base = .scratch
+        }
         if offset <= UInt64(Int32.max) {
-            return Mem(base: .scratch, index: address?.gpr, scale: 1, disp: Int32(offset))
+            return Mem(base: base, index: address?.gpr, scale: 1, disp: Int32(offset))
         }
         asm.movabsq(.scratch2, imm64: offset)
         if let address { asm.alu(.add, .q, .scratch2, address.gpr) }
-        return Mem(base: .scratch, index: .scratch2, scale: 1, disp: 0)
+        return Mem(base: base, index: .scratch2, scale: 1, disp: 0)
     }
 
     public mutating func wasmLoad(_ kind: LoadKind, dst: Reg, address: Reg?, offset: UInt64) {

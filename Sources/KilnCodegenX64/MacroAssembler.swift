@@ -23,6 +23,8 @@ public struct X64MacroAssembler: MacroAssembler {
     /// ``withScratch(_:_:)``: r11, except between the call_indirect sequence and its call,
     /// when r10/r11 hold the funcref and slot address and rax (never an argument) serves.
     var tmp = GPR.r11
+    /// The register holding memory 0's base in the current function, if one does.
+    var memoryBase: GPR?
     /// `checked` strategy: out-of-line `tableLazyInit` calls (entry, return label,
     /// index register, table index), emitted after the body.
     var lazyInitPaths: [(entry: Label, back: Label, index: GPR, table: UInt32)] = []
@@ -34,6 +36,7 @@ public struct X64MacroAssembler: MacroAssembler {
     // MARK: frame
 
     public mutating func prologue() {
+        memoryBase = nil
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
         asm.push(.r14)
@@ -41,6 +44,11 @@ public struct X64MacroAssembler: MacroAssembler {
         asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(VMContextLayout.storeContext)))
         asm.alu(.cmp, .q, .rsp, Mem(base: .scratch, disp: Int32(VMStoreContext.stackLimit)))
         trapIf(.b, .callStackExhausted)
+    }
+
+    public mutating func holdMemoryBase(in r: Reg) {
+        asm.mov(.q, r.gpr, Mem(base: .vmctx, disp: Int32(VMContextLayout.memoryBase)))
+        memoryBase = r.gpr
     }
 
     public mutating func finishFunction(frameSize: Int) {

@@ -108,7 +108,7 @@ extension FunctionCompiler {
 
     @inlinable public mutating func visitBrTable(targets: BrTable) throws(CompileError) {
         guard reachable else { return }
-        let (index, _) = popReg()
+        let index = popReadOnly()
         let defaultFrame = frames.count - 1 - Int(targets.defaultIndex)
         let arity = frames[defaultFrame].branchArity
         for (i, depth) in targets.labelIndices.enumerated() {
@@ -155,9 +155,9 @@ extension FunctionCompiler {
             stack.removeLast()
             (cmp, lhs, rhs) = (c, l, r)
         } else {
-            (cmp, lhs, rhs) = (.int(.ne, .s32), popReg().0, .imm(0))
+            (cmp, lhs, rhs) = (.int(.ne, .s32), popReadOnly(), .imm(0))
         }
-        let (b, _) = popReg()
+        let b = popReadOnly()
         let (a, kind) = popReg()
         masm.compareAndSelect(cmp, lhs: lhs, rhs: rhs, dst: a, other: b, kind)
         free(lhs)
@@ -209,7 +209,7 @@ extension FunctionCompiler {
             if (UInt32(truncatingIfNeeded: bits) != 0) == ifTrue { masm.jump(label) }
         default:
             stack.append(cond)
-            let (r, _) = popReg()
+            let r = popReadOnly()
             masm.branch(onZero: !ifTrue, r, .s32, to: label)
             free(r)
         }

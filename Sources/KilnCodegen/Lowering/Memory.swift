@@ -28,7 +28,7 @@ extension FunctionCompiler {
         try checkMemory(memarg)
         let (address, offset) = popAddress(memarg)
         let dst: Reg
-        if let address, result.isIntegerClass {
+        if let address, result.isIntegerClass, valueRegs.contains(address) {
             dst = address
         } else {
             dst = allocate(float: !result.isIntegerClass)
@@ -52,7 +52,7 @@ extension FunctionCompiler {
         default: throw unsupported("\(store)")
         }
         try checkMemory(memarg)
-        let (value, _) = popReg()
+        let value = popReadOnly()
         let (address, offset) = popAddress(memarg)
         masm.wasmStore(kind, src: value, address: address, offset: offset)
         free(value)
@@ -103,13 +103,13 @@ extension FunctionCompiler {
         }
     }
 
-    /// Pops an i32 address: a register, or nothing when it is a constant (folded into
-    /// the offset).
+    /// Pops an i32 address: a register (possibly a local's, read-only), or nothing when
+    /// it is a constant (folded into the offset).
     @inlinable mutating func popAddress(_ memarg: MemArg) -> (Reg?, UInt64) {
         if case .const(_, let bits) = stack[stack.count - 1] {
             stack.removeLast()
             return (nil, UInt64(UInt32(truncatingIfNeeded: bits)) + memarg.offset)
         }
-        return (popReg().0, memarg.offset)
+        return (popReadOnly(), memarg.offset)
     }
 }

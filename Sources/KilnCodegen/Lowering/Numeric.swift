@@ -29,8 +29,8 @@ extension FunctionCompiler {
         guard reachable else { return }
         let c = Self.comparison(cmp)
         let rhs: RegImm
-        if case .float = c { rhs = .reg(popReg().0) } else { rhs = popRegImm() }
-        let (lhs, _) = popReg()
+        if case .float = c { rhs = .reg(popReadOnly()) } else { rhs = popRegImmReadOnly() }
+        let lhs = popReadOnly()
         push(.cond(c, lhs, rhs))
     }
 
@@ -212,7 +212,7 @@ extension FunctionCompiler {
             popInto(fixed)
             rhs = .reg(fixed)
         } else {
-            rhs = popRegImm()
+            rhs = popRegImmReadOnly()
         }
         let (lhs, _) = popReg()
         masm.intBinary(op, size, dst: lhs, lhs: lhs, rhs: rhs)
@@ -253,6 +253,16 @@ extension FunctionCompiler {
     }
 
     @inlinable mutating func extend(_ kind: ExtendKind, _ result: ValueKind) {
+        if kind == .i64ExtendI32U {
+            // Every i32 value is kept zero-extended in its 64-bit register (docs/codegen.md),
+            // so the extension only changes the type.
+            if case .const(_, let bits) = stack[stack.count - 1] {
+                stack[stack.count - 1] = .const(.i64, bits & 0xFFFF_FFFF)
+            } else {
+                pushReg(.i64, popReg().0)
+            }
+            return
+        }
         let (r, _) = popReg()
         masm.extend(kind, dst: r, src: r)
         pushReg(result, r)
@@ -265,7 +275,7 @@ extension FunctionCompiler {
     }
 
     @inlinable mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize) {
-        let (rhs, _) = popReg()
+        let rhs = popReadOnly()
         let (lhs, k) = popReg()
         masm.floatBinary(op, size, dst: lhs, lhs: lhs, rhs: rhs)
         free(rhs)

@@ -40,7 +40,7 @@ extension FunctionCompiler {
         guard reachable else { return }
         let kind = env.globalKinds[Int(globalIndex)]
         let (offset, indirect) = env.globalPlace(globalIndex)
-        let (r, _) = popReg()
+        let r = popReadOnly()
         if indirect {
             masm.withScratch(false) { m, s in
                 m.load(s, m.vmctx(offset), .i64)
@@ -56,8 +56,13 @@ extension FunctionCompiler {
     @inlinable mutating func setLocal(_ index: UInt32, keep: Bool) {
         let kind = localKinds[Int(index)]
         let top = stack.count - 1
+        let own = localRegs.register[Int(index)]
         for p in 0..<top {
-            if case .local(_, let i) = stack[p], i == index { spill(p) }
+            switch stack[p] {
+            case .local(_, let i) where i == index: spill(p)
+            case .cond(_, let l, let rhs) where own != nil && (l == own || rhs.isRegister(own!)): spill(p)
+            default: continue
+            }
         }
         if case .local(_, let i) = stack[top], i == index {
             if !keep { stack.removeLast() }

@@ -1,0 +1,156 @@
+import Testing
+
+/// Locals kept in registers (docs/codegen.md, "Locals in registers"): every case makes
+/// its locals heavy enough (used in a loop) to get registers, then checks a value that
+/// would come out wrong if a register were clobbered or read at the wrong time.
+@Suite struct LocalRegisterTests {
+    /// A pending comparison (or select, or br_if condition) that reads a local's register
+    /// must see the value from before a later `local.set` of that local.
+    @Test func pendingComparisonSeesValueBeforeLocalSet() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (func (export "if") (param $x i32) (result i32) (local $i i32)
+                (loop $l (local.set $i (i32.add (local.get $i) (local.get $x)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
+                local.get $x i32.const 5 i32.lt_s
+                (local.set $x (i32.const 100))
+                if (result i32) i32.const 1 else i32.const 0 end
+                local.get $x i32.add)
+              (func (export "select") (param $x i32) (param $y i32) (result i32) (local $i i32)
+                (loop $l (local.set $i (i32.add (local.get $i) (i32.add (local.get $x) (local.get $y))))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
+                i32.const 7 i32.const 8 local.get $x local.get $y i32.gt_u
+                (local.set $y (i32.const 0)) (local.set $x (i32.const 1000))
+                select local.get $x i32.add local.get $y i32.add)
+              (func (export "tee-chain") (param $a i32) (result i32) (local $b i32) (local $i i32)
+                (loop $l
+                  (local.set $b (i32.add (local.tee $a (i32.add (local.get $a) (i32.const 1))) (local.get $b)))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 4))))
+                local.get $b local.get $a local.get $b local.set $a i32.sub local.get $a i32.add))
+            """)
+        #expect(m.i32("if", 3) == 101)
+        #expect(m.i32("if", 7) == 100)
+        #expect(m.i32("select", 9, 2) == 1007)
+        #expect(m.i32("select", 2, 9) == 1008)
+        // a = 1,2,3,4 -> b = 10; then b - a + b = 10 - 4 + 10.
+        #expect(m.i32("tee-chain", 0) == 16)
+    }
+
+    /// Locals in caller-saved registers (r8/r9, xmm) are saved around calls, and a callee
+    /// that keeps its own locals in the callee-saved registers restores them.
+    @Test func localsSurviveCallsToCalleesThatUseTheSameRegisters() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (func $clobber (param $a i32) (result i32)
+                (local $p i32) (local $q i32) (local $r i32) (local $s i32) (local $t i32) (local $u i32)
+                (local $f f64) (local $g f64) (local $h f64)
+                (loop $l
+                  (local.set $p (i32.add (local.get $p) (i32.const 11)))
+                  (local.set $q (i32.mul (local.get $p) (i32.const 3)))
+                  (local.set $r (i32.xor (local.get $q) (local.get $p)))
+                  (local.set $s (i32.sub (local.get $r) (local.get $q)))
+                  (local.set $t (i32.add (local.get $s) (local.get $t)))
+                  (local.set $u (i32.add (local.get $u) (i32.const 1)))
+                  (local.set $f (f64.add (local.get $f) (f64.const 3.25)))
+                  (local.set $g (f64.mul (local.get $f) (local.get $f)))
+                  (local.set $h (f64.sub (local.get $g) (local.get $h)))
+                  (br_if $l (i32.lt_u (local.get $u) (i32.const 5))))
+                (i32.mul (local.get $a) (i32.const 2)))
+              (func (export "caller") (param $n i32) (result i64)
+                (local $i i32) (local $k i32) (local $acc i64) (local $x f64) (local $y f64)
+                (block $done (loop $l
+                  (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+                  (local.set $k (i32.mul (local.get $i) (i32.const 3)))
+                  (local.set $x (f64.add (local.get $x) (f64.const 1.5)))
+                  (local.set $acc (i64.add (local.get $acc)
+                    (i64.extend_i32_u (i32.add (call $clobber (local.get $i)) (local.get $k)))))
+                  (local.set $y (f64.mul (local.get $x) (f64.const 2)))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br $l)))
+                (i64.add (local.get $acc) (i64.trunc_f64_s (local.get $y)))))
+            """)
+        // sum over i < 10 of 2i + 3i = 225, plus y = 2 * 15.
+        #expect(m.i64("caller", 10) == 255)
+    }
+
+    /// A function whose own arguments arrive in r8/r9 and xmm6/xmm7 does not give those
+    /// registers to locals (the prologue would overwrite an argument not yet moved).
+    @Test func functionsWithManyRegisterArguments() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (func $many (param $a i32) (param $b i32) (param $c i32) (param $d i32) (param $e i32) (param $f i32)
+                (param $x f64) (param $y f64) (param $z f64) (param $w f64) (param $v f64) (param $u f64)
+                (param $s f64) (param $t f64) (result f64) (local $i i32) (local $acc f64)
+                (loop $l
+                  (local.set $acc (f64.add (local.get $acc) (f64.convert_i32_u
+                    (i32.add (i32.add (i32.add (local.get $a) (local.get $b)) (i32.add (local.get $c) (local.get $d)))
+                      (i32.add (i32.mul (local.get $e) (i32.const 10)) (i32.mul (local.get $f) (i32.const 100)))))))
+                  (local.set $acc (f64.add (local.get $acc) (f64.add (f64.add (f64.add (local.get $x) (local.get $y))
+                    (f64.add (local.get $z) (local.get $w))) (f64.add (f64.add (local.get $v) (local.get $u))
+                    (f64.add (local.get $s) (f64.mul (local.get $t) (f64.const 1000)))))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+                local.get $acc)
+              (func (export "many") (result f64)
+                (call $many (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5) (i32.const 6)
+                  (f64.const 1) (f64.const 2) (f64.const 3) (f64.const 4) (f64.const 5) (f64.const 6)
+                  (f64.const 7) (f64.const 8))))
+            """)
+        // per iteration: 1+2+3+4 + 50 + 600 = 660 and 1+...+7 + 8000 = 8028.
+        #expect(asF64(m.call("many", [])[0]) == 2 * (660 + 8028))
+    }
+
+    /// More heavy locals than registers: the rest stay in frame slots.
+    @Test func moreLocalsThanRegisters() throws {
+        let locals = (0..<12).map { "(local $l\($0) i64)" }.joined(separator: " ")
+        let floats = (0..<12).map { "(local $f\($0) f32)" }.joined(separator: " ")
+        let updates = (0..<12).map {
+            "(local.set $l\($0) (i64.add (local.get $l\($0)) (i64.const \($0 + 1))))"
+                + " (local.set $f\($0) (f32.add (local.get $f\($0)) (f32.const \($0))))"
+        }.joined(separator: "\n")
+        let sum = (0..<12).map { "local.get $l\($0) i64.add local.get $f\($0) i64.trunc_f32_u i64.add" }.joined(separator: " ")
+        let m = try TestInstance(wat: """
+            (module
+              (func (export "sum") (param $n i32) (result i64) \(locals) \(floats) (local $i i32)
+                (loop $l
+                  \(updates)
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+                i64.const 0 \(sum)))
+            """)
+        // n * (sum of 1...12) + n * (sum of 0...11) = 78n + 66n.
+        #expect(m.call("sum", [5]) == [144 * 5])
+    }
+
+    /// A tail call to a function with more stack arguments moves the frame; the
+    /// caller's locals in callee-saved registers survive it.
+    @Test func tailCallKeepsTheCallersCalleeSavedRegisters() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (func $wide (param i64 i64 i64 i64 i64 i64 i64 i64 i64) (result i64)
+                (local $i i32) (local $x i64)
+                (loop $l
+                  (local.set $x (i64.add (local.get $x) (i64.add (local.get 0) (local.get 8))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 3))))
+                local.get $x)
+              (func $narrow (param $a i64) (result i64) (local $i i32) (local $y i64)
+                (loop $l
+                  (local.set $y (i64.add (local.get $y) (local.get $a)))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+                (return_call $wide (local.get $y) (i64.const 0) (i64.const 0) (i64.const 0) (i64.const 0)
+                  (i64.const 0) (i64.const 0) (i64.const 0) (local.get $a)))
+              (func (export "outer") (param $n i32) (result i64) (local $i i32) (local $acc i64) (local $k i64)
+                (loop $l
+                  (local.set $k (i64.extend_i32_u (local.get $i)))
+                  (local.set $acc (i64.add (local.get $acc) (i64.add (call $narrow (local.get $k)) (local.get $k))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+                local.get $acc))
+            """)
+        // narrow(k) = wide(2k, ..., k) = 3 * (2k + k) = 9k; acc = sum of 10k over k < 4.
+        #expect(m.i64("outer", 4) == 60)
+    }
+}
