@@ -139,6 +139,9 @@ public struct Assembler: Sendable {
     }
     /// `lea r64, m` (`REX.W 8D /r`).
     public mutating func leaq(_ dst: GPR, _ src: Mem) { inst(w: true, 0x8D, reg: dst.enc, rm: .mem(src)) }
+    /// `lea r32/r64, m` (`8D /r`): the 32-bit form truncates the address to 32 bits
+    /// (and zero-extends it), which is i32 addition.
+    public mutating func lea(_ w: Width, _ dst: GPR, _ src: Mem) { inst(w: w.w, 0x8D, reg: dst.enc, rm: .mem(src)) }
 
     // MARK: integer arithmetic
 

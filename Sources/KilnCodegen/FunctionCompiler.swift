@@ -402,6 +402,13 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         return popReg().0
     }
 
+    /// The register of the local the top value reads, when it is a `local.get` of a
+    /// local in a register.
+    @inlinable func topLocalRegister() -> Reg? {
+        if case .local(_, let i) = stack[stack.count - 1] { return localRegister(Int(i)) }
+        return nil
+    }
+
     /// ``popRegImm()`` with ``popReadOnly()``'s register.
     @inlinable mutating func popRegImmReadOnly() -> RegImm {
         if case .local(_, let i) = stack[stack.count - 1], let r = localRegister(Int(i)) {

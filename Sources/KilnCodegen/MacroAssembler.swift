@@ -63,7 +63,16 @@ public enum Comparison: Sendable {
     case float(FloatCmpKind, FloatSize)
 }
 
-public enum IntBinOp: Sendable { case add, sub, mul, and, or, xor, shl, shrS, shrU, rotl, rotr }
+public enum IntBinOp: Sendable {
+    case add, sub, mul, and, or, xor, shl, shrS, shrU, rotl, rotr
+
+    @inlinable public var isCommutative: Bool {
+        switch self {
+        case .add, .mul, .and, .or, .xor: return true
+        default: return false
+        }
+    }
+}
 public enum IntUnOp: Sendable { case clz, ctz, popcnt }
 public enum DivRemKind: Sendable { case divS, divU, remS, remU }
 public enum ExtendKind: Sendable {
@@ -214,7 +223,11 @@ public protocol MacroAssembler {
     mutating func withScratch<R>(_ float: Bool, _ body: (inout Self, Reg) -> R) -> R
 
     // Integer operations
+    /// `dst == lhs` always works; `dst != lhs` (leaving `lhs` intact) only where
+    /// ``supportsThreeOperand(_:_:)`` says so.
     mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm)
+    /// Whether ``intBinary(_:_:dst:lhs:rhs:)`` takes `dst != lhs` for this operation.
+    func supportsThreeOperand(_ op: IntBinOp, _ rhs: RegImm) -> Bool
     mutating func intUnary(_ op: IntUnOp, _ size: OperandSize, dst: Reg, src: Reg)
     /// Division and remainder with the spec's traps; operands in
     /// ``CallingConvention/divisionRegisters`` where the ISA needs them.

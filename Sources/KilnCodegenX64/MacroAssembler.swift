@@ -164,10 +164,30 @@ public struct X64MacroAssembler: MacroAssembler {
 
     // MARK: integer operations
 
+    /// `lea` adds (a register or an immediate, and subtracts an immediate), `imul`
+    /// multiplies by an immediate.
+    public func supportsThreeOperand(_ op: IntBinOp, _ rhs: RegImm) -> Bool {
+        switch (op, rhs) {
+        case (.add, _), (.mul, .imm): return true
+        case (.sub, .imm(let i)): return i != Int32.min
+        default: return false
+        }
+    }
+
     public mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm) {
-        precondition(dst == lhs, "x86-64 binary operations are two-operand")
         let w: Width = size == .s32 ? .l : .q
         let d = dst.gpr
+        if dst != lhs {
+            // The three-operand forms (see MacroAssembler.supportsThreeOperand).
+            switch (op, rhs) {
+            case (.add, .reg(let r)): asm.lea(w, d, Mem(base: lhs.gpr, index: r.gpr, scale: 1))
+            case (.add, .imm(let i)): asm.lea(w, d, Mem(base: lhs.gpr, disp: i))
+            case (.sub, .imm(let i)) where i != Int32.min: asm.lea(w, d, Mem(base: lhs.gpr, disp: -i))
+            case (.mul, .imm(let i)): asm.imul(w, d, lhs.gpr, imm32: i)
+            default: preconditionFailure("x86-64 \(op) is two-operand")
+            }
+            return
+        }
         let alu: ALUOp
         switch op {
         case .add: alu = .add

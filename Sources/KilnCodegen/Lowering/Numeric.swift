@@ -214,6 +214,24 @@ extension FunctionCompiler {
         } else {
             rhs = popRegImmReadOnly()
         }
+        // A local in a register as the left operand stays where it is: a three-operand
+        // form writes a new register, a commutative operation writes the right operand's.
+        if let l = topLocalRegister() {
+            if masm.supportsThreeOperand(op, rhs) {
+                stack.removeLast()
+                let dst: Reg
+                if case .reg(let r) = rhs, valueRegs.contains(r) { dst = r } else { dst = allocate(float: false) }
+                masm.intBinary(op, size, dst: dst, lhs: l, rhs: rhs)
+                pushReg(kind, dst)
+                return
+            }
+            if case .reg(let r) = rhs, valueRegs.contains(r), op.isCommutative {
+                stack.removeLast()
+                masm.intBinary(op, size, dst: r, lhs: r, rhs: .reg(l))
+                pushReg(kind, r)
+                return
+            }
+        }
         let (lhs, _) = popReg()
         masm.intBinary(op, size, dst: lhs, lhs: lhs, rhs: rhs)
         free(rhs)
@@ -276,6 +294,15 @@ extension FunctionCompiler {
 
     @inlinable mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize) {
         let rhs = popReadOnly()
+        // Addition and multiplication commute (NaN payloads are nondeterministic in wasm):
+        // with a local's register on the left and a value register on the right, the
+        // result goes to the right one and the local is not copied.
+        if op == .add || op == .mul, valueRegs.contains(rhs), let l = topLocalRegister() {
+            let k = stack.removeLast().kind
+            masm.floatBinary(op, size, dst: rhs, lhs: rhs, rhs: l)
+            pushReg(k, rhs)
+            return
+        }
         let (lhs, k) = popReg()
         masm.floatBinary(op, size, dst: lhs, lhs: lhs, rhs: rhs)
         free(rhs)
