@@ -125,19 +125,24 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         for (j, r) in localRegs.calleeSaved.enumerated() { masm.load(r, masm.frameSlot(j), .i64) }
     }
 
-    /// Before a call: every register-held value goes to its home slot, and locals in
-    /// caller-saved registers to their slots, from where they are read until
-    /// ``finishCall()`` (argument registers may be among those registers).
-    @inlinable mutating func prepareCall() {
-        spillRegisters()
+    /// Before a call: every register-held value but the top `keep` (the arguments, which
+    /// the call sequence places itself) goes to its home slot, and locals in caller-saved
+    /// registers to their slots, from where they are read until ``finishCall()``; their
+    /// registers are free for the call sequence meanwhile.
+    @inlinable mutating func prepareCall(keepingTop keep: Int = 0) {
+        spillRegisters(below: stack.count - keep)
         for (i, r) in localRegs.callerSaved { masm.store(r, localSlot(i), localKinds[i]) }
+        freeRegs.bits |= localRegs.taken.bits
         localsSavedForCall = true
     }
 
-    /// After a call: the caller-saved local registers are reloaded.
+    /// After a call (whose operands the caller has popped): the caller-saved local
+    /// registers are reloaded, and every value register is free (the values below the
+    /// operands were spilled).
     @inlinable mutating func finishCall() {
         for (i, r) in localRegs.callerSaved { masm.load(r, localSlot(i), localKinds[i]) }
         localsSavedForCall = false
+        freeRegs = valueRegs
     }
 
     /// The frame slot of local `i`.
@@ -232,6 +237,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                     masm.move(n, r, k)
                     stack[p] = .reg(k, n)
                 } else {
+                    maxStackSlots = max(maxStackSlots, p + 1)
                     masm.store(r, masm.frameSlot(homeSlot(p)), k)
                     stack[p] = .mem(k)
                 }
@@ -306,11 +312,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         for p in 0..<stack.count { spill(p) }
     }
 
-    /// Before a call: spills every register-held value (all registers are caller-saved).
-    /// `local.get` entries stay lazy: a callee cannot write this frame, and `local.set`
-    /// saves the entries reading its local before it writes.
-    @inlinable mutating func spillRegisters() {
-        for p in 0..<stack.count {
+    /// Before a call: spills every register-held value below stack position `end` (all
+    /// value registers are caller-saved). `local.get` entries stay lazy: a callee cannot
+    /// write this frame, and `local.set` saves the entries reading its local before it
+    /// writes.
+    @inlinable mutating func spillRegisters(below end: Int? = nil) {
+        for p in 0..<(end ?? stack.count) {
             switch stack[p] {
             case .reg, .cond: spill(p)
             default: continue

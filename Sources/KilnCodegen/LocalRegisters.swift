@@ -15,6 +15,8 @@ import WasmTypes
     @usableFromInline var loopDepth = 0
     /// Any call, indirect call or call-like operator (builtins are C calls).
     @usableFromInline var makesCalls = false
+    /// Calls (and call-like operators), weighted as local uses are.
+    @usableFromInline var callWeight = 0
     /// Loads and stores, weighted as local uses are.
     @usableFromInline var memoryWeight = 0
     public var binaryOffset: Int = 0
@@ -56,23 +58,28 @@ import WasmTypes
     @inlinable mutating func visitEnd() throws(CompileError) {
         if let wasLoop = blockIsLoop.popLast(), wasLoop { loopDepth -= 1 }
     }
+    @inlinable mutating func called() {
+        makesCalls = true
+        callWeight &+= weight
+    }
+
     @inlinable mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) throws(CompileError) {
         memoryWeight &+= weight
     }
     @inlinable mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) throws(CompileError) {
         memoryWeight &+= weight
     }
-    @inlinable mutating func visitCall(functionIndex: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitCall(functionIndex: UInt32) throws(CompileError) { called() }
     @inlinable mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
-        makesCalls = true
+        called()
     }
-    @inlinable mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitReturnCall(functionIndex: UInt32) throws(CompileError) { called() }
     @inlinable mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) throws(CompileError) {
-        makesCalls = true
+        called()
     }
-    @inlinable mutating func visitMemoryGrow(memory: UInt32) throws(CompileError) { makesCalls = true }
-    @inlinable mutating func visitMemoryFill(memory: UInt32) throws(CompileError) { makesCalls = true }
-    @inlinable mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) { makesCalls = true }
+    @inlinable mutating func visitMemoryGrow(memory: UInt32) throws(CompileError) { called() }
+    @inlinable mutating func visitMemoryFill(memory: UInt32) throws(CompileError) { called() }
+    @inlinable mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) throws(CompileError) { called() }
 }
 
 /// Which locals of a function live in registers for the whole function (the rest stay
@@ -101,6 +108,13 @@ import WasmTypes
     /// two accesses in a loop pay for the prologue's save, load and restore).
     @usableFromInline static var minimumMemoryWeight: Int { 16 }
 
+    /// Whether a local of this weight gains from a caller-saved register, which costs a
+    /// store and a load around every call the function makes (a slot costs about one
+    /// memory access per use).
+    @inlinable static func paysAcrossCalls(_ weight: Int, _ usage: LocalUsageScan) -> Bool {
+        weight > 2 * usage.callWeight
+    }
+
     @inlinable init<ABI: CallingConvention>(
         _ abi: ABI.Type, kinds: [ValueKind], usage: LocalUsageScan, ownParameters: [ArgLocation]
     ) {
@@ -127,10 +141,11 @@ import WasmTypes
             let r: Reg
             if kinds[i].isIntegerClass {
                 guard nextGPR < gprs.count else { continue }
+                if !calleeSavedSet.contains(gprs[nextGPR]) && !Self.paysAcrossCalls(usage.weights[i], usage) { continue }
                 r = gprs[nextGPR]
                 nextGPR += 1
             } else {
-                guard nextFPR < fprs.count else { continue }
+                guard nextFPR < fprs.count, Self.paysAcrossCalls(usage.weights[i], usage) else { continue }
                 r = fprs[nextFPR]
                 nextFPR += 1
             }

@@ -148,6 +148,9 @@ public protocol CallingConvention {
     /// Argument registers of a builtin call (C ABI) after the vmctx, and its result.
     static var builtinArgumentRegisters: [Reg] { get }
     static var builtinResultRegister: Reg { get }
+    /// A value register the `call_indirect` sequence uses as scratch while the arguments
+    /// are placed (so no argument may be in it), if any.
+    static var indirectCallScratch: Reg? { get }
 }
 
 /// What a call or tail call transfers control to.

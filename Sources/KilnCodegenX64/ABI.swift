@@ -61,6 +61,9 @@ public enum X64CallingConvention: CallingConvention {
     /// C ABI: rdi is the vmctx, then rsi, rdx, rcx, r8, r9; the result in rax.
     public static let builtinArgumentRegisters: [Reg] = [.gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
     public static var builtinResultRegister: Reg { .gpr(0) }
+    /// rax: `X64MacroAssembler.loadFuncRefForCall` leaves r11 (the slot address) to the
+    /// lazy trampoline, so argument placement copies through rax.
+    public static var indirectCallScratch: Reg? { .gpr(0) }
 }
 
 extension Reg {

@@ -36,6 +36,46 @@ import Testing
         #expect(m.i32("loop-mv", 10) == 55)
     }
 
+    /// Arguments computed into registers are placed straight into the argument registers
+    /// (no round trip through memory), including when the registers they happen to be in
+    /// are other arguments' registers, comparisons, and with values live below them.
+    @Test func argumentsComputedInRegisters() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (type $t (func (param i64 i64 i64 i64 i64 i64 i64 i32 f64 f64) (result i64)))
+              (table 1 funcref) (elem (i32.const 0) $mix)
+              (func $mix (type $t)
+                local.get 0 local.get 1 i64.const 10 i64.mul i64.add local.get 2 i64.const 100 i64.mul i64.add
+                local.get 3 i64.const 1000 i64.mul i64.add local.get 4 i64.const 10000 i64.mul i64.add
+                local.get 5 i64.const 100000 i64.mul i64.add local.get 6 i64.const 1000000 i64.mul i64.add
+                local.get 7 i64.extend_i32_u i64.const 10000000 i64.mul i64.add
+                local.get 8 local.get 9 f64.sub i64.trunc_f64_s i64.const 100000000 i64.mul i64.add)
+              (func (export "direct") (param $a i64) (param $b i64) (result i64)
+                (i64.add (local.get $a) (i64.const 1000000000000))
+                (i64.add (local.get $b) (i64.const 1)) (i64.add (local.get $a) (i64.const 1))
+                (i64.sub (local.get $b) (i64.const 1)) (i64.mul (local.get $a) (i64.const 2))
+                (i64.add (local.get $b) (local.get $a)) (i64.sub (local.get $b) (local.get $a))
+                (i64.add (local.get $a) (local.get $a)) (i64.lt_s (local.get $a) (local.get $b))
+                (f64.convert_i64_s (local.get $b)) (f64.convert_i64_s (local.get $a))
+                call $mix
+                i64.add)
+              (func (export "indirect") (param $a i64) (param $b i64) (result i64)
+                (i64.add (local.get $a) (i64.const 1000000000000))
+                (i64.add (local.get $b) (i64.const 1)) (i64.add (local.get $a) (i64.const 1))
+                (i64.sub (local.get $b) (i64.const 1)) (i64.mul (local.get $a) (i64.const 2))
+                (i64.add (local.get $b) (local.get $a)) (i64.sub (local.get $b) (local.get $a))
+                (i64.add (local.get $a) (local.get $a)) (i64.lt_s (local.get $a) (local.get $b))
+                (f64.convert_i64_s (local.get $b)) (f64.convert_i64_s (local.get $a))
+                (i32.wrap_i64 (i64.sub (local.get $b) (local.get $b)))
+                call_indirect (type $t)
+                i64.add))
+            """)
+        // a = 1, b = 3: arguments 4, 2, 2, 2, 4, 2, 2, then 1 (1 < 3) and 3.0 - 1.0.
+        let expected: Int64 = 1_000_000_000_001 + 4 + 20 + 200 + 2000 + 40000 + 200_000 + 2_000_000 + 10_000_000 + 200_000_000
+        #expect(m.i64("direct", 1, 3) == expected)
+        #expect(m.i64("indirect", 1, 3) == expected)
+    }
+
     @Test func stackArguments() throws {
         let m = try TestInstance(wat: """
             (module

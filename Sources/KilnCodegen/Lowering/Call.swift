@@ -42,21 +42,42 @@ extension FunctionCompiler {
         free(index)
     }
 
-    /// The call sequence: every live value goes to its home slot (all value registers
-    /// are caller-saved, see ``prepareCall()``), arguments go to their ABI places, results come back as register
-    /// values or are copied from the return area into home slots.
+    /// The call sequence: every live value below the arguments goes to its home slot
+    /// (all value registers are caller-saved, see ``prepareCall(keepingTop:)``), the
+    /// arguments go to their ABI places from wherever they are, and results come back as
+    /// register values or are copied from the return area into home slots.
     @inlinable mutating func emitCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
-        prepareCall()
-        if case .indirect = target { loadIndirectTarget(typeIndex, table: table) }
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]
         let n = sig.parameters.count
+        var indirect = false
+        if case .indirect = target { indirect = true }
+        // `checked` calls a builtin on its slow path before the arguments are placed,
+        // which would clobber arguments held in registers.
+        let keep = indirect && env.tableInit == .checked ? 0 : n + (indirect ? 1 : 0)
+        prepareCall(keepingTop: keep)
+        if indirect {
+            if let r = M.ABI.indirectCallScratch { take(r) }
+            loadIndirectTarget(typeIndex, table: table)
+        }
         let base = stack.count - n
-        let resultLocs = locs.results
+        // Stack arguments first (they need only the scratch register), then each register
+        // argument: whatever holds its register moves away first.
         for i in 0..<n {
-            switch locs.parameters[i] {
-            case .reg(let r): load(stack[base + i], into: r, position: base + i)
-            case .stack(let k): storeValue(at: base + i, to: masm.outgoingSlot(k))
+            if case .stack(let k) = locs.parameters[i] {
+                storeValue(at: base + i, to: masm.outgoingSlot(k))
+                markPlaced(base + i, in: nil)
+            }
+        }
+        for i in 0..<n {
+            if case .reg(let r) = locs.parameters[i] {
+                if case .reg(_, let x) = stack[base + i], x == r {
+                    markPlaced(base + i, in: r)
+                    continue
+                }
+                take(r)
+                load(stack[base + i], into: r, position: base + i)
+                markPlaced(base + i, in: r)
             }
         }
         let argSlots = locs.argumentSlots
@@ -64,9 +85,9 @@ extension FunctionCompiler {
         var reload = true
         if case .direct = target { reload = env.reloadVMContextAfterCalls }
         masm.call(target, argumentBytes: 8 * argSlots, reloadVMContext: reload)
-        finishCall()
         stack.removeLast(n)
-        for (i, loc) in resultLocs.enumerated() {
+        finishCall()
+        for (i, loc) in locs.results.enumerated() {
             let k = sig.results[i]
             switch loc {
             case .reg(let r):
@@ -79,6 +100,20 @@ extension FunctionCompiler {
                 push(.mem(k))
             }
         }
+    }
+
+    /// An argument now in its ABI place (`r`, or the outgoing area): its value's
+    /// registers other than `r` are free again, and its entry becomes a placeholder
+    /// that no spill or ``take(_:)`` touches.
+    @inlinable mutating func markPlaced(_ p: Int, in r: Reg?) {
+        switch stack[p] {
+        case .reg(_, let x): if x != r { free(x) }
+        case .cond(_, let l, let rhs):
+            if l != r { free(l) }
+            if case .reg(let x) = rhs, x != r { free(x) }
+        default: break
+        }
+        stack[p] = .const(stack[p].kind, 0)
     }
 
     /// `return_call*`: the arguments go where the callee expects them relative to this
