@@ -108,7 +108,9 @@ struct FunctionValidator: InstructionVisitor, ~Copyable {
     mutating func pop(_ expected: ValueType) throws(BodyCheckError) -> ValueType? {
         // The common case, checked first: an operand of exactly the expected type above
         // the current frame's base.
-        if let frame = frames.indices.last, values.count > frames[frame].height, values[values.count - 1] == expected {
+        if let frame = frames.indices.last, values.count > frames[frame].height,
+            let top = values[values.count - 1], TypeRules.isSame(top, expected)
+        {
             values.removeLast()
             return expected
         }
