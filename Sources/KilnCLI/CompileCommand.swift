@@ -19,7 +19,7 @@ struct CompileCommand: ParsableCommand {
         let strategy = try parseTableInit(tableInit)
         let out = output ?? (input.split(separator: ".").dropLast().joined(separator: ".") + ".so")
         let start = Date()
-        let wasm = try readWasm(input)
+        let wasm = try readModule(input)
         let soname = out.split(separator: "/").last.map(String.init) ?? out
         let artifact: Artifact
         do {
@@ -27,8 +27,10 @@ struct CompileCommand: ParsableCommand {
         } catch {
             throw Failure("error: \(input): \(error)")
         }
-        guard FileManager.default.createFile(atPath: out, contents: Data(artifact.bytes)) else {
-            throw Failure("error: cannot write \(out)")
+        do {
+            try ArtifactFiles.replace(out, with: artifact.bytes)
+        } catch {
+            throw Failure("error: cannot write \(out): \(error)")
         }
         if verbose {
             let seconds = Date().timeIntervalSince(start)
@@ -36,4 +38,13 @@ struct CompileCommand: ParsableCommand {
             print("compiled \(input) (\(wasm.count) bytes of wasm, \(artifact.metadata.functions.count) functions) -> \(out) (\(artifact.bytes.count) bytes) in \(String(format: "%.2f", seconds * 1000)) ms, \(String(format: "%.1f", mbps)) MB/s")
         }
     }
+}
+
+/// Reads a binary module directly; text, and files that are not regular files, go the
+/// way every command reads its input (``readWasm(_:)``).
+private func readModule(_ path: String) throws -> [UInt8] {
+    if let bytes = try? ArtifactFiles.readRegularFile(path), bytes.starts(with: [0x00, 0x61, 0x73, 0x6D]) {
+        return bytes
+    }
+    return try readWasm(path)
 }

@@ -139,11 +139,8 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
 /// Function names from a name section. A malformed name section is ignored (custom
 /// sections never make a module malformed), and so is a malformed subsection.
 func readFunctionNames(_ bytes: ArraySlice<UInt8>) -> [UInt32: String] {
-    var names = NameSectionParser(stream: StaticByteStreamSource(bytes: bytes))
-    guard let parsed = try? names.parseAll() else { return [:] }
-    var result: [UInt32: String] = [:]
-    for case .functions(let map) in parsed { result = map }
-    return result
+    var reader = NameSectionReader(bytes)
+    return reader.functionNames() ?? [:]
 }
 
 /// Turns WebAssembly text into the binary format (all features enabled).

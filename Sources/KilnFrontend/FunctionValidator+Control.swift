@@ -53,14 +53,14 @@ extension FunctionValidator {
 
     mutating func visitBr(relativeDepth: UInt32) throws(BodyCheckError) {
         try requireNonConstantContext()
-        try pop(try frame(atDepth: relativeDepth).labelTypes)
+        try pop(try labelTypes(atDepth: relativeDepth))
         markUnreachable()
     }
 
     mutating func visitBrIf(relativeDepth: UInt32) throws(BodyCheckError) {
         try requireNonConstantContext()
         try pop(.i32)
-        let types = try frame(atDepth: relativeDepth).labelTypes
+        let types = try labelTypes(atDepth: relativeDepth)
         try pop(types)
         push(types)
     }
@@ -68,15 +68,15 @@ extension FunctionValidator {
     mutating func visitBrTable(targets: BrTable) throws(BodyCheckError) {
         try requireNonConstantContext()
         try pop(.i32)
-        let defaultTypes = try frame(atDepth: targets.defaultIndex).labelTypes
+        let defaultTypes = try labelTypes(atDepth: targets.defaultIndex)
         for depth in targets.labelIndices {
-            let types = try frame(atDepth: depth).labelTypes
+            let types = try labelTypes(atDepth: depth)
             guard types.count == defaultTypes.count else {
                 throw invalid(
                     "type mismatch",
                     detail: "br_table targets differ in arity: \(TypeRules.name(types)) and \(TypeRules.name(defaultTypes))")
             }
-            let popped = try pop(types)
+            let popped = try popReturning(types)
             for t in popped { push(t) }
         }
         try pop(defaultTypes)

@@ -91,12 +91,14 @@ struct FunctionValidator: InstructionVisitor, ~Copyable {
     mutating func push(_ type: ValueType?) { values.append(type) }
     mutating func push(_ types: [ValueType]) { for t in types { values.append(t) } }
 
-    /// Pops any operand (`nil` = Unknown in unreachable code).
-    mutating func pop(expecting expected: String = "a value") throws(BodyCheckError) -> ValueType? {
-        guard let frame = frames.last else { throw malformed("unexpected end") }
-        if values.count == frame.height {
-            if frame.unreachable { return nil }
-            throw invalid("type mismatch", detail: "expected \(expected), found nothing")
+    /// Pops any operand (`nil` = Unknown in unreachable code). `expected` names what was
+    /// wanted; it is only evaluated for the error message.
+    mutating func pop(expecting expected: @autoclosure () -> String = "a value") throws(BodyCheckError) -> ValueType? {
+        guard !frames.isEmpty else { throw malformed("unexpected end") }
+        let frame = frames.count - 1
+        if values.count == frames[frame].height {
+            if frames[frame].unreachable { return nil }
+            throw invalid("type mismatch", detail: "expected \(expected()), found nothing")
         }
         return values.removeLast()
     }
@@ -104,6 +106,14 @@ struct FunctionValidator: InstructionVisitor, ~Copyable {
     /// Pops an operand that must match `expected`.
     @discardableResult
     mutating func pop(_ expected: ValueType) throws(BodyCheckError) -> ValueType? {
+        // The common case, checked first: an operand of exactly the expected type above
+        // the current frame's base.
+        if let frame = frames.indices.last, values.count > frames[frame].height,
+            let top = values[values.count - 1], TypeRules.isSame(top, expected)
+        {
+            values.removeLast()
+            return expected
+        }
         let actual = try pop(expecting: TypeRules.name(expected))
         if let actual, !TypeRules.isSubtype(actual, of: expected, types: module.types) {
             throw invalid(
@@ -112,9 +122,13 @@ struct FunctionValidator: InstructionVisitor, ~Copyable {
         return actual
     }
 
+    /// Pops operands matching `types` (the last type on top).
+    mutating func pop(_ types: [ValueType]) throws(BodyCheckError) {
+        for type in types.reversed() { try pop(type) }
+    }
+
     /// Pops operands matching `types` (the last type on top) and returns what was popped.
-    @discardableResult
-    mutating func pop(_ types: [ValueType]) throws(BodyCheckError) -> [ValueType?] {
+    mutating func popReturning(_ types: [ValueType]) throws(BodyCheckError) -> [ValueType?] {
         var popped = [ValueType?](repeating: nil, count: types.count)
         for i in types.indices.reversed() { popped[i] = try pop(types[i]) }
         return popped
@@ -147,12 +161,12 @@ struct FunctionValidator: InstructionVisitor, ~Copyable {
         return frame
     }
 
-    /// The frame `depth` labels out from the innermost.
-    func frame(atDepth depth: UInt32) throws(BodyCheckError) -> ControlFrame {
-        guard depth < frames.count, frames.last?.kind != .constant else {
+    /// What a branch to the frame `depth` labels out from the innermost carries.
+    func labelTypes(atDepth depth: UInt32) throws(BodyCheckError) -> [ValueType] {
+        guard depth < frames.count, frames[frames.count - 1].kind != .constant else {
             throw invalid("unknown label", detail: "depth \(depth)")
         }
-        return frames[frames.count - 1 - Int(depth)]
+        return frames[frames.count - 1 - Int(depth)].labelTypes
     }
 
     mutating func markUnreachable() {

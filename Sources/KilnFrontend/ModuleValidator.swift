@@ -3,17 +3,28 @@ import WasmTypes
 
 /// What body and constant-expression validation needs to know about the module.
 /// <https://webassembly.github.io/spec/core/valid/conventions.html#contexts>
-struct ValidationContext {
+///
+/// A class, shared by reference: every ``FunctionValidator`` holds one, and a validator
+/// that held the module by value would be hundreds of bytes wide, which Swift copies on
+/// every call of a borrowing method of the (non-copyable) validator, once per instruction.
+final class ValidationContext {
     let module: WasmModule
-    /// Type indices that are struct or array types (GC).
-    var nonFunctionTypes: Set<UInt32> { module.nonFunctionTypes }
     /// C.refs: functions that `ref.func` may name inside bodies (those referenced from
     /// exports, element segments, and global or table initializers).
     let declaredFunctionReferences: Set<UInt32>
     /// Set when the type section uses GC (recursion groups, subtypes, structs, arrays):
     /// Kiln's type matching does not cover them, so bodies and constant expressions are
     /// only scanned.
-    var usesGCTypes: Bool { module.usedFeatures.contains(.gc) }
+    let usesGCTypes: Bool
+
+    init(module: WasmModule, declaredFunctionReferences: Set<UInt32>) {
+        self.module = module
+        self.declaredFunctionReferences = declaredFunctionReferences
+        self.usesGCTypes = module.usedFeatures.contains(.gc)
+    }
+
+    /// Type indices that are struct or array types (GC).
+    var nonFunctionTypes: Set<UInt32> { module.nonFunctionTypes }
 }
 
 /// Validates `module` in place (filling `usedFeatures` and `unvalidatedFeatures`).
@@ -205,11 +216,9 @@ private func validateData(
 
 /// Export names are unique and name existing entities.
 private func validateExports(_ module: WasmModule) throws(ModuleError) {
-    // Names are compared as bytes: Swift's `String` equality would merge canonically
-    // equivalent spellings ("\u{C5}" and "A\u{30A}"), which are distinct wasm names.
-    var names = Set<[UInt8]>()
-    for export in module.exports {
-        guard names.insert(Array(export.name.utf8)).inserted else {
+    let repeated = repeatedNames(module.exports)
+    for (i, export) in module.exports.enumerated() {
+        guard !repeated[i] else {
             throw .invalid("duplicate export name", detail: "\"\(export.name)\"")
         }
         switch export.descriptor {
@@ -225,4 +234,24 @@ private func validateExports(_ module: WasmModule) throws(ModuleError) {
             guard Int(i) < module.tags.count else { throw .unknown("tag", i) }
         }
     }
+}
+
+/// For each export, whether an earlier export has the same name. Names are compared as
+/// bytes: Swift's `String` equality would merge canonically equivalent spellings ("\u{C5}"
+/// and "A\u{30A}"), which are distinct wasm names. Found by sorting rather than with a
+/// `Set<[UInt8]>`, whose first use in a process costs a runtime lookup of `Array`'s
+/// conditional `Hashable` conformance (about 0.2 ms, more than the rest of a small module's
+/// validation).
+private func repeatedNames(_ exports: [Export]) -> [Bool] {
+    var repeated = [Bool](repeating: false, count: exports.count)
+    guard exports.count > 1 else { return repeated }
+    let names = exports.map { Array($0.name.utf8) }
+    // By name, equal names by position, so the first of a run of equal names is the earliest.
+    let order = names.indices.sorted { a, b in
+        names[a] == names[b] ? a < b : names[a].lexicographicallyPrecedes(names[b])
+    }
+    for k in order.indices.dropFirst() where names[order[k]] == names[order[k - 1]] {
+        repeated[order[k]] = true
+    }
+    return repeated
 }

@@ -5,6 +5,17 @@ import WasmTypes
 /// vector, and the function/extern reference hierarchies; GC's `any` hierarchy is left
 /// to the GC work). <https://webassembly.github.io/spec/core/valid/matching.html>
 enum TypeRules {
+    /// `a == b`, with the numeric cases compared inline: `ValueType`'s own `==` lives in
+    /// another module and is a call, and the validator compares types for every operand.
+    @inline(__always)
+    static func isSame(_ a: ValueType, _ b: ValueType) -> Bool {
+        switch (a, b) {
+        case (.i32, .i32), (.i64, .i64), (.f32, .f32), (.f64, .f64), (.v128, .v128): return true
+        case (.ref, .ref): return a == b
+        default: return false
+        }
+    }
+
     /// `a <: b` for value types.
     static func isSubtype(_ a: ValueType, of b: ValueType, types: [FunctionType]) -> Bool {
         if a == b { return true }
