@@ -40,6 +40,11 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// Bytes of outgoing stack arguments and return areas needed by calls.
     @usableFromInline var maxOutgoing = 0
     public var binaryOffset: Int = 0
+    /// The body's bytes and the module offset of its first byte, for ``peekLocalSet()``.
+    @usableFromInline var code: ArraySlice<UInt8> = []
+    @usableFromInline var codeOffset = 0
+    /// Module offset of the instruction after the one being lowered.
+    @usableFromInline var nextOffset = 0
 
     @inlinable public init(masm: consuming M, env: ModuleEnvironment, functionIndex: UInt32) throws(CompileError) {
         self.masm = masm
@@ -78,8 +83,11 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                     paramCount: 0, resultCount: signature.results.count, singleResult: nil,
                     typeIndex: Int(env.module.functionTypeIndices[Int(functionIndex)]))))
         var parser = ExpressionParser(code: body)
+        code = body.expression
+        codeOffset = parser.offset
         do {
             while let visit = try parser.parse() {
+                nextOffset = parser.offset
                 try visit(visitor: &self)
             }
         } catch let e as CompileError {
@@ -414,6 +422,41 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @inlinable func topLocalRegister() -> Reg? {
         if case .local(_, let i) = stack[stack.count - 1] { return localRegister(Int(i)) }
         return nil
+    }
+
+    /// The local the next instruction sets, when it is `local.set`/`local.tee` (the
+    /// single pass looks one instruction ahead for it, see ``resultRegisterForLocalSet(operands:)``).
+    @inlinable func peekLocalSet() -> UInt32? {
+        var i = code.startIndex + (nextOffset - codeOffset)
+        guard i >= code.startIndex, i < code.endIndex, code[i] == 0x21 || code[i] == 0x22 else { return nil }
+        var index: UInt32 = 0, shift: UInt32 = 0
+        i += 1
+        while i < code.endIndex, shift < 35 {
+            let b = code[i]
+            index |= UInt32(b & 0x7F) << shift
+            if b & 0x80 == 0 { return index }
+            shift += 7
+            i += 1
+        }
+        return nil
+    }
+
+    /// When the next instruction stores the result of the current one (which has
+    /// `operands` values on the stack) into a local with a register: that register, after
+    /// saving the values below the operands that still read the local. The operation then
+    /// writes its result there and `local.set` finds it in place.
+    @inlinable mutating func resultRegisterForLocalSet(operands: Int) -> Reg? {
+        guard let index = peekLocalSet(), Int(index) < localKinds.count,
+            let r = localRegs.register[Int(index)], !localsSavedForCall
+        else { return nil }
+        for p in 0..<(stack.count - operands) {
+            switch stack[p] {
+            case .local(_, let i) where i == index: spill(p)
+            case .cond(_, let l, let rhs) where l == r || rhs.isRegister(r): spill(p)
+            default: continue
+            }
+        }
+        return r
     }
 
     /// ``popRegImm()`` with ``popReadOnly()``'s register.

@@ -37,6 +37,78 @@ import Testing
         #expect(m.i32("tee-chain", 0) == 16)
     }
 
+    /// An operation whose result the next instruction stores into a local with a register
+    /// writes it there directly: values below its operands that read the local keep the
+    /// old value, and an operand that is the local itself is read before it is written.
+    @Test func resultsWrittenStraightIntoTheLocalsRegister() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (memory 1)
+              (data (i32.const 16) "\\20\\00\\00\\00")   ;; [16] -> 32
+              (data (i32.const 32) "\\30\\00\\00\\00")   ;; [32] -> 48
+              (data (i32.const 48) "\\00\\00\\00\\00")   ;; [48] -> 0
+              (func (export "ints") (param $x i32) (param $y i32) (result i32) (local $i i32)
+                (loop $l
+                  local.get $x                                   ;; old x, below the operands
+                  (local.set $x (i32.sub (local.get $x) (local.get $y)))
+                  local.get $x i32.mul
+                  local.get $x
+                  (local.set $x (i32.add (local.get $y) (i32.const 3)))
+                  i32.xor
+                  (local.set $y (i32.add (local.get $y) (i32.const 1)))
+                  (local.set $x (i32.add (local.get $x) (local.get $x)))
+                  (local.set $x (i32.add (local.get $x)))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+                local.get $x)
+              (func (export "chase") (param $p i32) (result i32) (local $n i32)
+                (block $done (loop $l
+                  (br_if $done (i32.eqz (local.get $p)))
+                  (local.set $p (i32.load (local.get $p)))
+                  (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                  (br $l)))
+                local.get $n)
+              (func (export "floats") (param $x f64) (param $y f64) (result f64) (local $i i32)
+                (loop $l
+                  local.get $x
+                  (local.set $x (f64.sub (local.get $x) (local.get $y)))
+                  (local.set $y (f64.div (local.get $x) (f64.const 2)))
+                  local.get $x local.get $x f64.add f64.add
+                  (local.set $x)
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (i32.const 2))))
+                local.get $x local.get $y f64.add))
+            """)
+        func ints(_ x: Int32, _ y: Int32) -> Int32 {
+            var x = x, y = y
+            for _ in 0..<2 {
+                let old = x
+                x = x &- y
+                var product = old &* x
+                let old2 = x
+                x = y &+ 3
+                product ^= old2
+                y += 1
+                x = x &+ x
+                x = product &+ x
+            }
+            return x
+        }
+        #expect(m.i32("ints", 3, 10) == ints(3, 10))
+        #expect(m.i32("chase", 16) == 3)
+        func floats(_ x: Double, _ y: Double) -> Double {
+            var x = x, y = y
+            for _ in 0..<2 {
+                let old = x
+                x = x - y
+                y = x / 2
+                x = old + (x + x)
+            }
+            return x + y
+        }
+        #expect(asF64(m.call("floats", [f64(1.5), f64(7.25)])[0]) == floats(1.5, 7.25))
+    }
+
     /// Locals in caller-saved registers (r8/r9, xmm) are saved around calls, and a callee
     /// that keeps its own locals in the callee-saved registers restores them.
     @Test func localsSurviveCallsToCalleesThatUseTheSameRegisters() throws {

@@ -26,9 +26,13 @@ extension FunctionCompiler {
         default: throw unsupported("\(load)")
         }
         try checkMemory(memarg)
+        let target = resultRegisterForLocalSet(operands: 1)
         let (address, offset) = popAddress(memarg)
         let dst: Reg
-        if let address, result.isIntegerClass, valueRegs.contains(address) {
+        if let target {
+            dst = target
+            if let address { free(address) }
+        } else if let address, result.isIntegerClass, valueRegs.contains(address) {
             dst = address
         } else {
             dst = allocate(float: !result.isIntegerClass)

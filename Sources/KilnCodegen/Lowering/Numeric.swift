@@ -205,6 +205,7 @@ extension FunctionCompiler {
 
     @inlinable mutating func intBinary(_ op: IntBinOp, _ size: OperandSize) {
         let kind: ValueKind = size == .s32 ? .i32 : .i64
+        let target = resultRegisterForLocalSet(operands: 2)
         let rhs: RegImm
         let isShift = op == .shl || op == .shrS || op == .shrU || op == .rotl || op == .rotr
         if isShift, let fixed = M.ABI.shiftCountRegister, !isConst(stack.count - 1) {
@@ -213,6 +214,25 @@ extension FunctionCompiler {
             rhs = .reg(fixed)
         } else {
             rhs = popRegImmReadOnly()
+        }
+        // The result straight into the local the next instruction sets: three-operand
+        // when the left operand is a local's register, else the left operand is moved
+        // there first (unless the right operand is that local: it would be overwritten).
+        if let t = target {
+            if let l = topLocalRegister(), l != t, masm.supportsThreeOperand(op, rhs) {
+                stack.removeLast()
+                masm.intBinary(op, size, dst: t, lhs: l, rhs: rhs)
+                free(rhs)
+                pushReg(kind, t)
+                return
+            }
+            if !rhs.isRegister(t) {
+                popInto(t)
+                masm.intBinary(op, size, dst: t, lhs: t, rhs: rhs)
+                free(rhs)
+                pushReg(kind, t)
+                return
+            }
         }
         // A local in a register as the left operand stays where it is: a three-operand
         // form writes a new register, a commutative operation writes the right operand's.
@@ -293,7 +313,16 @@ extension FunctionCompiler {
     }
 
     @inlinable mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize) {
+        let target = resultRegisterForLocalSet(operands: 2)
         let rhs = popReadOnly()
+        if let t = target, rhs != t {
+            let k = stack[stack.count - 1].kind
+            popInto(t)
+            masm.floatBinary(op, size, dst: t, lhs: t, rhs: rhs)
+            free(rhs)
+            pushReg(k, t)
+            return
+        }
         // Addition and multiplication commute (NaN payloads are nondeterministic in wasm):
         // with a local's register on the left and a value register on the right, the
         // result goes to the right one and the local is not copied.
