@@ -520,6 +520,15 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// without changing the compile-time stack (other paths still see it).
     @inlinable mutating func emitBranchMoves(to frameIndex: Int) {
         let f = frames[frameIndex]
+        if let r = f.resultRegister {
+            // The register may hold another value of the stack only on paths that leave
+            // it behind: after `br`/`br_table`/`else`/`end`, and on the taken side of
+            // `br_if` (whose moves run after its inverted branch).
+            let p = stack.count - 1
+            if case .reg(_, let x) = stack[p], x == r { return }
+            load(stack[p], into: r, position: p)
+            return
+        }
         let n = f.branchArity
         let base = stack.count - n
         for i in 0..<n {
@@ -560,9 +569,16 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// After a merge point: the stack is the frame's values below `height` plus `n`
-    /// values in their home slots; every register is free.
-    @inlinable mutating func resetAtMerge(height: Int, _ t: BlockSignature, params: Bool) {
+    /// values in their home slots (or the one result in `resultRegister`); every other
+    /// register is free.
+    @inlinable mutating func resetAtMerge(height: Int, _ t: BlockSignature, params: Bool, resultRegister: Reg? = nil) {
         truncate(to: height)
+        if let r = resultRegister, !params {
+            stack.append(.reg(resultKind(t, 0), r))
+            freeRegs = valueRegs
+            freeRegs.remove(r)
+            return
+        }
         let n = params ? t.paramCount : t.resultCount
         for i in 0..<n {
             let k = params ? env.signatures[t.typeIndex].parameters[i] : resultKind(t, i)

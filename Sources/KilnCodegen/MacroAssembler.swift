@@ -151,6 +151,9 @@ public protocol CallingConvention {
     /// A value register the `call_indirect` sequence uses as scratch while the arguments
     /// are placed (so no argument may be in it), if any.
     static var indirectCallScratch: Reg? { get }
+    /// Where a branch to a `block`/`if` with one integer-class / float result carries it.
+    static var blockResultGPR: Reg { get }
+    static var blockResultFPR: Reg { get }
 }
 
 /// What a call or tail call transfers control to.

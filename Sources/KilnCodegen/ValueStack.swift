@@ -24,7 +24,7 @@ import KilnABI
 /// What a `block`/`loop`/`if`/`else` (and the function body) remembers while its
 /// body is compiled. Branch targets are merge points where every value below the
 /// frame's height is in memory (or a constant) and the branch values sit in the home
-/// slots just above it.
+/// slots just above it, or, for one result, in ``resultRegister``.
 @usableFromInline struct ControlFrame: Sendable {
     @usableFromInline enum Kind: Sendable { case function, block, loop, `if`, `else` }
     @usableFromInline var kind: Kind
@@ -41,6 +41,9 @@ import KilnABI
     @usableFromInline var entryReachable = true
     /// `else`: the then-arm fell through to the end.
     @usableFromInline var thenFellThrough = false
+    /// A `block`/`if` with one result and no parameters: branches to its end carry the
+    /// result in this register instead of a home slot.
+    @usableFromInline var resultRegister: Reg?
 
     @inlinable init(kind: Kind, label: Label, elseLabel: Label, height: Int, type: BlockSignature) {
         self.kind = kind

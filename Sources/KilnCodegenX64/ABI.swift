@@ -64,6 +64,9 @@ public enum X64CallingConvention: CallingConvention {
     /// rax: `X64MacroAssembler.loadFuncRefForCall` leaves r11 (the slot address) to the
     /// lazy trampoline, so argument placement copies through rax.
     public static var indirectCallScratch: Reg? { .gpr(0) }
+    /// rax / xmm0, the first result registers.
+    public static var blockResultGPR: Reg { .gpr(0) }
+    public static var blockResultFPR: Reg { .fpr(0) }
 }
 
 extension Reg {

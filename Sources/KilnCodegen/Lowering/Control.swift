@@ -73,7 +73,7 @@ extension FunctionCompiler {
             masm.bind(f.label)
             let now =
                 reachable || f.branchedTo || f.thenFellThrough || (f.kind == .if && f.entryReachable)
-            resetAtMerge(height: f.height, t, params: false)
+            resetAtMerge(height: f.height, t, params: false, resultRegister: f.resultRegister)
             reachable = now
         }
     }
@@ -185,6 +185,10 @@ extension FunctionCompiler {
         var f = ControlFrame(
             kind: kind, label: masm.newLabel(), elseLabel: masm.newLabel(),
             height: stack.count - t.paramCount, type: t)
+        if kind != .loop && t.resultCount == 1 && t.paramCount == 0 && (t.singleResult != nil || t.typeIndex >= 0) {
+            let k = resultKind(t, 0)
+            f.resultRegister = k.isIntegerClass ? M.ABI.blockResultGPR : M.ABI.blockResultFPR
+        }
         if let cond {
             branchIf(cond, false, f.elseLabel)
             f.entryReachable = true

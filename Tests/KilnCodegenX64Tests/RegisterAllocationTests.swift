@@ -1,9 +1,9 @@
 import Testing
 
-/// Locals kept in registers (docs/codegen.md, "Locals in registers"): every case makes
+/// Values kept in registers (docs/codegen.md, "Locals in registers"): every local case makes
 /// its locals heavy enough (used in a loop) to get registers, then checks a value that
 /// would come out wrong if a register were clobbered or read at the wrong time.
-@Suite struct LocalRegisterTests {
+@Suite struct RegisterAllocationTests {
     /// A pending comparison (or select, or br_if condition) that reads a local's register
     /// must see the value from before a later `local.set` of that local.
     @Test func pendingComparisonSeesValueBeforeLocalSet() throws {
@@ -107,6 +107,44 @@ import Testing
             return x + y
         }
         #expect(asF64(m.call("floats", [f64(1.5), f64(7.25)])[0]) == floats(1.5, 7.25))
+    }
+
+    /// Branches to a block with one result carry it in a register (docs/codegen.md):
+    /// the taken side of `br_if` may overwrite that register while the fall-through side
+    /// still needs the value in it, and `br_table` compares its index after moves.
+    @Test func blockResultsInRegisters() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (func (export "br_if") (param i32 i32) (result i32)
+                block (result i32)
+                  local.get 0 i32.const 7 i32.add
+                  local.get 1 i32.const 3 i32.mul
+                  local.get 0
+                  br_if 0
+                  i32.add
+                end)
+              (func (export "br_table") (param i32) (result i32)
+                block (result i32)
+                  block (result i32)
+                    i32.const 100
+                    local.get 0 i32.const 3 i32.and
+                    br_table 0 1 0 1
+                  end
+                  i32.const 1 i32.add
+                end)
+              (func (export "if-else") (param i32) (param f64) (result f64)
+                local.get 0
+                if (result f64) local.get 1 f64.const 2 f64.mul else local.get 1 f64.const 3 f64.add end
+                local.get 1 f64.sub))
+            """)
+        #expect(m.i32("br_if", 0, 4) == 19)
+        #expect(m.i32("br_if", 5, 4) == 12)
+        #expect(m.i32("br_table", 0) == 101)
+        #expect(m.i32("br_table", 1) == 100)
+        #expect(m.i32("br_table", 2) == 101)
+        #expect(m.i32("br_table", 7) == 100)
+        #expect(asF64(m.call("if-else", [1, f64(2.5)])[0]) == 2.5)
+        #expect(asF64(m.call("if-else", [0, f64(2.5)])[0]) == 3)
     }
 
     /// Locals in caller-saved registers (r8/r9, xmm) are saved around calls, and a callee
