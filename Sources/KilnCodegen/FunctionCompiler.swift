@@ -63,8 +63,8 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             throw CompileError.unsupported(error.message, function: functionIndex)
         }
         localKinds = kinds
-        let scan = LocalUsageScan.scan(body, localCount: kinds.count)
-        localRegs = LocalRegisters(M.ABI.self, kinds: kinds, usage: scan, ownParameters: ownLocations.parameters)
+        let usage = env.module.usage(ofDefinedFunction: Int(functionIndex) - env.module.importedFunctionCount)
+        localRegs = LocalRegisters(M.ABI.self, kinds: kinds, usage: usage, ownParameters: ownLocations.parameters)
         valueRegs = RegSet(bits: (M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits) & ~localRegs.taken.bits)
         freeRegs = valueRegs
         stack.reserveCapacity(32)

@@ -232,10 +232,12 @@ extension FunctionValidator {
     }
 
     /// Validates function `index` (in the whole function space) of `context.module` and
-    /// feeds every instruction to `scanner`. A body that needs a feature Kiln does not
-    /// validate yet is still scanned to its end; the feature is returned.
+    /// feeds every instruction to `scanner` and `usage` (started here for this body). A
+    /// body that needs a feature Kiln does not validate yet is still scanned to its end;
+    /// the feature is returned.
     static func validate(
-        function index: UInt32, body: Code, context: ValidationContext, scanner: inout FeatureScanner
+        function index: UInt32, body: Code, context: ValidationContext, scanner: inout FeatureScanner,
+        usage: inout FunctionUsageCounter
     ) throws(ModuleError) -> WasmFeature? {
         let module = context.module
         let typeIndex = module.functionTypeIndices[Int(index)]
@@ -243,6 +245,7 @@ extension FunctionValidator {
         if context.usesGCTypes || context.nonFunctionTypes.contains(typeIndex) { skipped = .gc }
         if body.locals.contains(where: { !TypeRules.isDefaultable($0) }) { skipped = .functionReferences }
         let type = module.types[Int(typeIndex)]
+        usage.start(localCount: type.parameters.count + body.locals.count)
         var validator = FunctionValidator(
             context: context, parameters: type.parameters, locals: body.locals, results: type.results)
         do {
@@ -265,6 +268,7 @@ extension FunctionValidator {
             }
             guard let visit = next else { break }
             visit(visitor: &scanner)
+            visit(visitor: &usage)
             guard skipped == nil else { continue }
             if validator.finished {
                 throw ModuleError(kind: .malformed, message: "END opcode expected", offset: validator.binaryOffset, function: index)

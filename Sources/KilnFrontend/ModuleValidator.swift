@@ -27,7 +27,8 @@ final class ValidationContext {
     var nonFunctionTypes: Set<UInt32> { module.nonFunctionTypes }
 }
 
-/// Validates `module` in place (filling `usedFeatures` and `unvalidatedFeatures`).
+/// Validates `module` in place (filling `usedFeatures`, `unvalidatedFeatures` and
+/// `functionUsage`).
 /// <https://webassembly.github.io/spec/core/valid/modules.html>
 func validate(_ module: inout WasmModule) throws(ModuleError) {
     var features = module.usedFeatures
@@ -151,12 +152,17 @@ func validate(_ module: inout WasmModule) throws(ModuleError) {
     unvalidated.formUnion(constants.unvalidated)
 
     var scanner = FeatureScanner()
+    var usage = FunctionUsageCounter()
+    var functionUsage: [FunctionUsage] = []
+    functionUsage.reserveCapacity(module.bodies.count)
     for (i, body) in module.bodies.enumerated() {
         let index = UInt32(module.importedFunctionCount + i)
-        if let skipped = try FunctionValidator.validate(function: index, body: body, context: context, scanner: &scanner) {
-            unvalidated.insert(skipped)
-        }
+        let skipped = try FunctionValidator.validate(
+            function: index, body: body, context: context, scanner: &scanner, usage: &usage)
+        if let skipped { unvalidated.insert(skipped) }
+        functionUsage.append(usage.usage)
     }
+    module.functionUsage = functionUsage
     features.formUnion(scanner.features)
     // A feature left unvalidated is always one the module uses, so a code generator that
     // refuses unsupported `usedFeatures` never sees an unvalidated construct.

@@ -49,6 +49,12 @@ public struct WasmModule: Sendable {
     /// and valid elsewhere, and no code generator should accept it yet.
     public var unvalidatedFeatures: Set<WasmFeature> = []
 
+    /// Per defined function (in `bodies` order): facts the validator learned while walking
+    /// the body, for the code generator (which locals are hot, whether it calls, how
+    /// much it touches memory). Empty for a module not built by ``decodeModule(_:)``;
+    /// stale if `bodies` is changed afterwards.
+    public var functionUsage: [FunctionUsage] = []
+
     /// Whether the code section is the last thing in the binary (it decides how a
     /// missing final `end` is worded, as the spec's decoder reads past the body).
     var codeSectionIsLast = true
@@ -58,6 +64,13 @@ public struct WasmModule: Sendable {
     public init() {}
 
     public var definedFunctionCount: Int { bodies.count }
+
+    /// What the validator learned about defined function `definedIndex` (an index into
+    /// `bodies`), or `nil` when it did not walk that body (a module built without
+    /// ``decodeModule(_:)``).
+    public func usage(ofDefinedFunction definedIndex: Int) -> FunctionUsage? {
+        functionUsage.indices.contains(definedIndex) ? functionUsage[definedIndex] : nil
+    }
 
     /// The type of function `index` (an index in the whole function index space).
     public func functionType(of index: UInt32) -> FunctionType {

@@ -1,0 +1,105 @@
+import WasmParser
+import WasmTypes
+
+/// What the validator learned about one defined function's body while walking it, kept
+/// for the code generator so it need not decode the body an extra time: how often each
+/// local is used, weighted by loop depth, and how much the function calls and touches
+/// memory (the code generator picks the locals it keeps in registers from these).
+///
+/// Every instruction of the body counts, reachable or not. Weighting: an instruction
+/// inside `n` enclosing `loop` blocks counts ``weight(loopDepth:)`` = 8^min(n, 4).
+public struct FunctionUsage: Sendable, Equatable {
+    /// Per local (parameters first): the weighted count of its `local.get`, `local.set`
+    /// and `local.tee`.
+    public var localWeights: [Int]
+    /// Whether the body has any call or call-like operator: `call`, `call_indirect`,
+    /// `return_call`, `return_call_indirect`, and `memory.grow`/`fill`/`copy` (which the
+    /// code generator lowers as C calls).
+    public var makesCalls = false
+    /// Those operators, weighted.
+    public var callWeight = 0
+    /// Loads and stores, weighted.
+    public var memoryWeight = 0
+
+    public init(localWeights: [Int], makesCalls: Bool = false, callWeight: Int = 0, memoryWeight: Int = 0) {
+        self.localWeights = localWeights
+        self.makesCalls = makesCalls
+        self.callWeight = callWeight
+        self.memoryWeight = memoryWeight
+    }
+
+    /// What one instruction inside `loopDepth` enclosing loops counts for: 8 per loop,
+    /// capped at four loops (a guess at how often a loop runs, kept small enough that the
+    /// sums of a large function cannot overflow in practice; they wrap if they do).
+    @inlinable public static func weight(loopDepth: Int) -> Int { 1 << (3 * min(loopDepth, 4)) }
+}
+
+/// Counts ``FunctionUsage`` for one body at a time. The validator feeds it every
+/// instruction it decodes, also in bodies whose validation stopped at an unsupported
+/// feature. One counter serves a whole module: its block stack is reused, so the only
+/// allocation per function is the weights array.
+struct FunctionUsageCounter: InstructionVisitor, ~Copyable {
+    typealias VisitorError = Never
+    var binaryOffset: Int = 0
+    var usage = FunctionUsage(localWeights: [])
+    /// One entry per open block, loop, if or try_table: whether it is a loop.
+    private var blockIsLoop: [Bool] = []
+    private var loopDepth = 0
+    private var weight = 1
+
+    init() { blockIsLoop.reserveCapacity(16) }
+
+    /// Starts counting a body with `localCount` locals (parameters included).
+    mutating func start(localCount: Int) {
+        usage = FunctionUsage(localWeights: [Int](repeating: 0, count: localCount))
+        blockIsLoop.removeAll(keepingCapacity: true)
+        loopDepth = 0
+        weight = FunctionUsage.weight(loopDepth: 0)
+    }
+
+    private mutating func use(_ index: UInt32) {
+        let i = Int(index)
+        guard i < usage.localWeights.count else { return }
+        usage.localWeights[i] &+= weight
+    }
+
+    private mutating func called() {
+        usage.makesCalls = true
+        usage.callWeight &+= weight
+    }
+
+    private mutating func enter(isLoop: Bool) {
+        blockIsLoop.append(isLoop)
+        if isLoop {
+            loopDepth += 1
+            weight = FunctionUsage.weight(loopDepth: loopDepth)
+        }
+    }
+
+    mutating func visitBlock(blockType: BlockType) { enter(isLoop: false) }
+    mutating func visitIf(blockType: BlockType) { enter(isLoop: false) }
+    mutating func visitTryTable(blockType: BlockType, tryCatch: TryCatch) { enter(isLoop: false) }
+    mutating func visitLoop(blockType: BlockType) { enter(isLoop: true) }
+    // `else` continues its `if` frame; the function's own `end` finds no open block.
+    mutating func visitEnd() {
+        if let wasLoop = blockIsLoop.popLast(), wasLoop {
+            loopDepth -= 1
+            weight = FunctionUsage.weight(loopDepth: loopDepth)
+        }
+    }
+
+    mutating func visitLocalGet(localIndex: UInt32) { use(localIndex) }
+    mutating func visitLocalSet(localIndex: UInt32) { use(localIndex) }
+    mutating func visitLocalTee(localIndex: UInt32) { use(localIndex) }
+
+    mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) { usage.memoryWeight &+= weight }
+    mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) { usage.memoryWeight &+= weight }
+
+    mutating func visitCall(functionIndex: UInt32) { called() }
+    mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) { called() }
+    mutating func visitReturnCall(functionIndex: UInt32) { called() }
+    mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) { called() }
+    mutating func visitMemoryGrow(memory: UInt32) { called() }
+    mutating func visitMemoryFill(memory: UInt32) { called() }
+    mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) { called() }
+}
