@@ -50,8 +50,19 @@ import KilnFrontend
         var incoming = RegSet()
         for case .reg(let r) in ownParameters { incoming.insert(r) }
         let callerSavedGPRs = ABI.callerSavedLocalGPRs.filter { !incoming.contains($0) }
+        var order = Array(0..<kinds.count).filter { weights[$0] >= Self.minimumWeight }
+        order.sort { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+        // The memory base competes with the integer local that would otherwise get the
+        // last callee-saved register: reloading the base costs a load on every access's
+        // address path, a local in a slot a load per read and a store per write; the
+        // heavier use wins.
         var calleeSavedGPRs = ABI.calleeSavedLocalGPRs
-        if usage.memoryWeight >= Self.minimumMemoryWeight, let r = calleeSavedGPRs.popLast() {
+        let integerOrder = order.filter { kinds[$0].isIntegerClass }
+        let contender = (usage.makesCalls ? 0 : callerSavedGPRs.count) + calleeSavedGPRs.count - 1
+        let contenderWeight = contender < integerOrder.count ? weights[integerOrder[contender]] : 0
+        if usage.memoryWeight >= Self.minimumMemoryWeight, usage.memoryWeight >= contenderWeight,
+            let r = calleeSavedGPRs.popLast()
+        {
             memoryBase = r
             calleeSaved.append(r)
         }
@@ -59,8 +70,6 @@ import KilnFrontend
             usage.makesCalls
             ? calleeSavedGPRs + callerSavedGPRs : callerSavedGPRs + calleeSavedGPRs
         let fprs = ABI.localFPRs.filter { !incoming.contains($0) }
-        var order = Array(0..<kinds.count).filter { weights[$0] >= Self.minimumWeight }
-        order.sort { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
         var nextGPR = 0, nextFPR = 0
         let calleeSavedSet = RegSet(ABI.calleeSavedLocalGPRs)
         for i in order {
