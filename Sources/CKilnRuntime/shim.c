@@ -16,6 +16,9 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 
 // MARK: - Code registry
 
@@ -343,6 +346,20 @@ static void install(void) {
             return;
         }
     }
+}
+
+kiln_cpuid_bits kiln_cpuid(void) {
+    kiln_cpuid_bits bits = {0, 0, 0};
+#if defined(__x86_64__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(1, &a, &b, &c, &d)) bits.leaf1_ecx = c;
+    if (__get_cpuid_max(0, NULL) >= 7) {
+        __cpuid_count(7, 0, a, b, c, d);
+        bits.leaf7_ebx = b;
+    }
+    if (__get_cpuid(0x80000001u, &a, &b, &c, &d)) bits.ext1_ecx = c;
+#endif
+    return bits;
 }
 
 int kiln_install_signal_handlers(void) {

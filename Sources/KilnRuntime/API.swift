@@ -67,6 +67,8 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
         case wrongISA
         /// Metadata from another ABI version.
         case abiVersion
+        /// The artifact's code needs instructions this CPU lacks.
+        case unsupportedCPU
         /// Anything else inconsistent (bad offsets, missing sections, bad metadata).
         case corrupt
     }

@@ -81,6 +81,9 @@ extension LoadError {
     static func corrupt(_ m: String) -> LoadError { LoadError(kind: .corrupt, message: "corrupt artifact: \(m)") }
     static func notELF(_ m: String) -> LoadError { LoadError(kind: .notELF, message: "not an ELF file: \(m)") }
     static func wrongISA(_ m: String) -> LoadError { LoadError(kind: .wrongISA, message: "wrong ISA: \(m)") }
+    static func unsupportedCPU(_ m: String) -> LoadError {
+        LoadError(kind: .unsupportedCPU, message: "unsupported CPU: \(m)")
+    }
     static func io(_ e: SystemCallError, _ what: String) -> LoadError {
         LoadError(kind: .io, message: "cannot read \(what): \(e)")
     }
@@ -170,6 +173,10 @@ enum ArtifactReader {
         guard type == ELF.typeDyn else {
             throw LoadError.corrupt("ELF type \(type) is not ET_DYN (a shared object)")
         }
+        #if arch(x86_64)
+            let missing = X64CPUFeatures.missingOnThisCPU()
+            guard missing.isEmpty else { throw LoadError.unsupportedCPU(X64CPUFeatures.describe(missing: missing)) }
+        #endif
         h.seek(40)
         let shoff = try h.u64()
         h.seek(58)

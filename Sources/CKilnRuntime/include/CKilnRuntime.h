@@ -27,6 +27,16 @@ typedef struct kiln_trap_info {
     void *cookie;
 } kiln_trap_info;
 
+/// The `cpuid` registers the x86-64 loader checks generated code's required features
+/// against (`X64CPUFeatures` in KilnRuntime): leaf 1 ECX, leaf 7/0 EBX, leaf 0x80000001
+/// ECX. All zero on other architectures, or where a leaf does not exist.
+typedef struct kiln_cpuid_bits {
+    uint32_t leaf1_ecx;
+    uint32_t leaf7_ebx;
+    uint32_t ext1_ecx;
+} kiln_cpuid_bits;
+kiln_cpuid_bits kiln_cpuid(void);
+
 /// Installs the SIGILL/SIGSEGV/SIGBUS/SIGFPE handlers. Idempotent and thread-safe
 /// (`pthread_once`). Returns 0 on success, an errno value otherwise.
 int kiln_install_signal_handlers(void);
