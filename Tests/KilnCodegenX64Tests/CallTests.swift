@@ -40,6 +40,15 @@ import Testing
     /// (no round trip through memory), including when the registers they happen to be in
     /// are other arguments' registers, comparisons, and with values live below them.
     @Test func argumentsComputedInRegisters() throws {
+        // A value below the arguments, then ten arguments, each computed into a register.
+        let arguments = """
+            (i64.add (local.get $a) (i64.const 1000000000000))
+            (i64.add (local.get $b) (i64.const 1)) (i64.add (local.get $a) (i64.const 1))
+            (i64.sub (local.get $b) (i64.const 1)) (i64.mul (local.get $a) (i64.const 2))
+            (i64.add (local.get $b) (local.get $a)) (i64.sub (local.get $b) (local.get $a))
+            (i64.add (local.get $a) (local.get $a)) (i64.lt_s (local.get $a) (local.get $b))
+            (f64.convert_i64_s (local.get $b)) (f64.convert_i64_s (local.get $a))
+            """
         let m = try TestInstance(wat: """
             (module
               (type $t (func (param i64 i64 i64 i64 i64 i64 i64 i32 f64 f64) (result i64)))
@@ -51,21 +60,11 @@ import Testing
                 local.get 7 i64.extend_i32_u i64.const 10000000 i64.mul i64.add
                 local.get 8 local.get 9 f64.sub i64.trunc_f64_s i64.const 100000000 i64.mul i64.add)
               (func (export "direct") (param $a i64) (param $b i64) (result i64)
-                (i64.add (local.get $a) (i64.const 1000000000000))
-                (i64.add (local.get $b) (i64.const 1)) (i64.add (local.get $a) (i64.const 1))
-                (i64.sub (local.get $b) (i64.const 1)) (i64.mul (local.get $a) (i64.const 2))
-                (i64.add (local.get $b) (local.get $a)) (i64.sub (local.get $b) (local.get $a))
-                (i64.add (local.get $a) (local.get $a)) (i64.lt_s (local.get $a) (local.get $b))
-                (f64.convert_i64_s (local.get $b)) (f64.convert_i64_s (local.get $a))
+                \(arguments)
                 call $mix
                 i64.add)
               (func (export "indirect") (param $a i64) (param $b i64) (result i64)
-                (i64.add (local.get $a) (i64.const 1000000000000))
-                (i64.add (local.get $b) (i64.const 1)) (i64.add (local.get $a) (i64.const 1))
-                (i64.sub (local.get $b) (i64.const 1)) (i64.mul (local.get $a) (i64.const 2))
-                (i64.add (local.get $b) (local.get $a)) (i64.sub (local.get $b) (local.get $a))
-                (i64.add (local.get $a) (local.get $a)) (i64.lt_s (local.get $a) (local.get $b))
-                (f64.convert_i64_s (local.get $b)) (f64.convert_i64_s (local.get $a))
+                \(arguments)
                 (i32.wrap_i64 (i64.sub (local.get $b) (local.get $b)))
                 call_indirect (type $t)
                 i64.add))
