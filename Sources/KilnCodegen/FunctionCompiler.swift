@@ -126,9 +126,6 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                 masm.storeImm(0, localSlot(i), .i64)
             }
         }
-        if localRegs.writeThrough {
-            for (i, r) in localRegs.callerSaved { masm.store(r, localSlot(i), localKinds[i]) }
-        }
     }
 
     /// Reloads the callee-saved registers the prologue saved (before a return or tail call).
@@ -142,9 +139,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// registers are free for the call sequence meanwhile.
     @inlinable mutating func prepareCall(keepingTop keep: Int = 0) {
         spillRegisters(below: stack.count - keep)
-        if !localRegs.writeThrough {
-            for (i, r) in localRegs.callerSaved { masm.store(r, localSlot(i), localKinds[i]) }
-        }
+        for (i, r) in localRegs.callerSaved { masm.store(r, localSlot(i), localKinds[i]) }
         freeRegs.bits |= localRegs.taken.bits
         localsSavedForCall = true
     }

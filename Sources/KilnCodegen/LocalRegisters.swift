@@ -13,11 +13,8 @@ import KilnFrontend
     @usableFromInline var register: [Reg?]
     /// Callee-saved registers used, in frame-slot order (saved in the prologue).
     @usableFromInline var calleeSaved: [Reg] = []
-    /// Locals in caller-saved registers: reloaded from their slots after every call.
+    /// Locals in caller-saved registers: saved to their slots around every call.
     @usableFromInline var callerSaved: [(local: Int, reg: Reg)] = []
-    /// In a function that makes calls, locals in caller-saved registers are written
-    /// through: every write also stores the slot, so a call only reloads them.
-    @usableFromInline var writeThrough = false
     /// Caller-saved registers taken from the value stack's set.
     @usableFromInline var taken = RegSet()
     /// The callee-saved register holding linear memory 0's base for the whole function,
@@ -31,12 +28,11 @@ import KilnFrontend
     /// two accesses in a loop pay for the prologue's save, load and restore).
     @usableFromInline static var minimumMemoryWeight: Int { 16 }
 
-    /// Whether a local of this weight gains from a caller-saved register. Written
-    /// through, it costs a store per write and a load after every call the function
-    /// makes; in a slot, a load per read and a store per write: it pays when reads
-    /// outweigh calls, which uses outweighing calls approximates.
+    /// Whether a local of this weight gains from a caller-saved register, which costs a
+    /// store and a load around every call the function makes (a slot costs about one
+    /// memory access per use).
     @inlinable static func paysAcrossCalls(_ weight: Int, _ usage: FunctionUsage) -> Bool {
-        weight > usage.callWeight
+        weight > 2 * usage.callWeight
     }
 
     /// Without a `usage` for this function (a ``WasmModule`` not built by
@@ -48,7 +44,6 @@ import KilnFrontend
     ) {
         register = Array(repeating: nil, count: kinds.count)
         guard let usage, usage.localWeights.count == kinds.count else { return }
-        writeThrough = usage.makesCalls
         let weights = usage.localWeights
         // Registers this function receives arguments in cannot hold a local: the prologue
         // would overwrite an argument not yet moved.

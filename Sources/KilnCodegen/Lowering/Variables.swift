@@ -70,7 +70,6 @@ extension FunctionCompiler {
         }
         if let r = localRegs.register[Int(index)] {
             popInto(r)
-            if localRegs.writeThrough && localRegs.taken.contains(r) { masm.store(r, localSlot(Int(index)), kind) }
             if keep { push(.local(kind, index)) }
             return
         }
