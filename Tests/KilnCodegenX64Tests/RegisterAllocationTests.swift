@@ -184,6 +184,42 @@ import Testing
         #expect(m.i64("caller", 10) == 255)
     }
 
+    /// With more heavy locals than callee-saved registers, a function that calls keeps
+    /// the rest in caller-saved registers written through to their slots; passed as
+    /// arguments (whose registers include r8/r9), they are read from the slots.
+    @Test func callerSavedLocalsPassedAsArguments() throws {
+        let names = (0..<7).map { "$l\($0)" }
+        let locals = names.map { "(local \($0) i64)" }.joined(separator: " ")
+        let updates = names.enumerated().map { "(local.set \($1) (i64.add (local.get \($1)) (i64.const \($0 + 1))))" }
+            .joined(separator: " ")
+        let m = try TestInstance(wat: """
+            (module
+              (func $sum (param i64 i64 i64 i64 i64 i64 i64 f64) (result i64)
+                local.get 0 local.get 1 i64.add local.get 2 i64.add local.get 3 i64.add
+                local.get 4 i64.add local.get 5 i64.add local.get 6 i64.const 1000 i64.mul i64.add
+                local.get 7 i64.trunc_f64_s i64.add)
+              (func (export "run") (param $n i32) (result i64) \(locals) (local $f f64) (local $acc i64) (local $i i32)
+                (loop $l
+                  \(updates)
+                  (local.set $f (f64.add (local.get $f) (f64.const 0.5)))
+                  (local.set $acc (i64.add (local.get $acc)
+                    (call $sum \(names.map { "(local.get \($0))" }.joined(separator: " ")) (local.get $f))))
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+                local.get $acc \(names.map { "local.get \($0) i64.add" }.joined(separator: " "))))
+            """)
+        func run(_ n: Int64) -> Int64 {
+            var l = [Int64](repeating: 0, count: 7), f = 0.0, acc: Int64 = 0
+            for _ in 0..<n {
+                for k in 0..<7 { l[k] += Int64(k + 1) }
+                f += 0.5
+                acc += l[0] + l[1] + l[2] + l[3] + l[4] + l[5] + l[6] * 1000 + Int64(f)
+            }
+            return acc + l.reduce(0, +)
+        }
+        #expect(m.call("run", [9]) == [UInt64(bitPattern: run(9))])
+    }
+
     /// A function whose own arguments arrive in r8/r9 and xmm6/xmm7 does not give those
     /// registers to locals (the prologue would overwrite an argument not yet moved).
     @Test func functionsWithManyRegisterArguments() throws {
