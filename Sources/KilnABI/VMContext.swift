@@ -95,6 +95,14 @@ public enum VMStoreContext {
     /// Lowest stack address wasm code may use; prologues trap below it.
     public static let stackLimit = 0
     public static let size = 16
+    /// A leaf function (no calls, no builtins) whose frame is at most this many bytes may
+    /// leave out the stack check: its caller's check passed, so it runs above the limit
+    /// minus this, inside the headroom.
+    public static let uncheckedLeafFrameBytes = 4096
+    /// The least headroom the runtime leaves between the stack limit and the end of the
+    /// stack, whatever the engine is configured with: room for unchecked leaf frames and
+    /// the signal handler's first frames.
+    public static let minimumHeadroom = 16 * 1024
 }
 
 /// Context block a host-function import's `vmctx` slot points to; the per-signature host

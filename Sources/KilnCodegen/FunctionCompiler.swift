@@ -98,14 +98,18 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         } catch {
             throw CompileError.internalError("decoding failed: \(error)", function: functionIndex, offset: binaryOffset)
         }
-        masm.finishFunction(frameSize: 8 * (homeSlot(0) + maxStackSlots) + maxOutgoing)
+        let frameSize = 8 * (homeSlot(0) + maxStackSlots) + maxOutgoing
+        precondition(
+            needsStackCheck || frameSize + 16 <= VMStoreContext.uncheckedLeafFrameBytes,
+            "internal: a leaf without stack check outgrew its bound")
+        masm.finishFunction(frameSize: frameSize)
         return masm
     }
 
     // MARK: prologue / epilogue
 
     @inlinable mutating func emitPrologue() {
-        masm.prologue()
+        masm.prologue(stackCheck: needsStackCheck)
         for (j, r) in localRegs.calleeSaved.enumerated() { masm.store(r, masm.frameSlot(j), .i64) }
         if let r = localRegs.memoryBase { masm.holdMemoryBase(in: r) }
         // No local register is an argument register of this function (LocalRegisters),
@@ -126,6 +130,18 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                 masm.storeImm(0, localSlot(i), .i64)
             }
         }
+    }
+
+    /// Whether the prologue checks the stack limit: always, but in a leaf (no call, no
+    /// builtin, per the validator's ``FunctionUsage``) whose frame cannot exceed
+    /// `VMStoreContext.uncheckedLeafFrameBytes`. The bound: every value-stack position is
+    /// pushed by an instruction of at least one byte, so the body's size bounds the home
+    /// slots, and a leaf has no outgoing area.
+    @inlinable var needsStackCheck: Bool {
+        let defined = Int(functionIndex) - env.module.importedFunctionCount
+        guard let usage = env.module.usage(ofDefinedFunction: defined), !usage.makesCalls else { return true }
+        let slots = localRegs.calleeSaved.count + localKinds.count + env.module.bodies[defined].expression.count
+        return 8 * slots + 16 > VMStoreContext.uncheckedLeafFrameBytes
     }
 
     /// Reloads the callee-saved registers the prologue saved (before a return or tail call).

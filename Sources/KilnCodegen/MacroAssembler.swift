@@ -193,11 +193,12 @@ public protocol MacroAssembler {
     var offset: Int { get }
 
     // Frame
-    /// Emits the prologue: frame setup, the stack-limit check. The frame size is
-    /// patched by ``finishFrame(size:)`` when the function is done.
-    mutating func prologue()
+    /// Emits the prologue: frame setup, then the stack-limit check unless `stackCheck`
+    /// is false (a small leaf, see `FunctionCompiler.needsStackCheck`). The frame size
+    /// is patched by ``finishFunction(frameSize:)`` when the function is done.
+    mutating func prologue(stackCheck: Bool)
     /// Loads linear memory 0's base into `r` (a callee-saved register the lowering gave
-    /// it) and addresses memory through it until the next ``prologue()``.
+    /// it) and addresses memory through it until the next ``prologue(stackCheck:)``.
     mutating func holdMemoryBase(in r: Reg)
     /// Ends the function: patches the frame size (`frameSize` bytes below the saved
     /// vmctx slot: locals, spill slots, outgoing arguments), emits the out-of-line trap

@@ -35,12 +35,13 @@ public struct X64MacroAssembler: MacroAssembler {
 
     // MARK: frame
 
-    public mutating func prologue() {
+    public mutating func prologue(stackCheck: Bool) {
         memoryBase = nil
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
         asm.push(.r14)
         frameSizeAt = asm.subqPatchable(.rsp)
+        guard stackCheck else { return }
         asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(VMContextLayout.storeContext)))
         asm.alu(.cmp, .q, .rsp, Mem(base: .scratch, disp: Int32(VMStoreContext.stackLimit)))
         trapIf(.b, .callStackExhausted)

@@ -13,8 +13,10 @@ public struct FunctionUsage: Sendable, Equatable {
     /// and `local.tee`.
     public var localWeights: [Int]
     /// Whether the body has any call or call-like operator: `call`, `call_indirect`,
-    /// `return_call`, `return_call_indirect`, and `memory.grow`/`fill`/`copy` (which the
-    /// code generator lowers as C calls).
+    /// `return_call*`, `call_ref`, and every operator the code generator lowers as a C
+    /// call (`memory.grow`/`fill`/`copy`/`init`, `data.drop`, the table operators but
+    /// `table.size`, `elem.drop`, `ref.func`). A function without any is a leaf: the code
+    /// generator may leave out its stack check (docs/abi.md).
     public var makesCalls = false
     /// Those operators, weighted.
     public var callWeight = 0
@@ -102,4 +104,17 @@ struct FunctionUsageCounter: InstructionVisitor, ~Copyable {
     mutating func visitMemoryGrow(memory: UInt32) { called() }
     mutating func visitMemoryFill(memory: UInt32) { called() }
     mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) { called() }
+    // Every other operator the code generator lowers to a builtin (a C call) or a call.
+    mutating func visitCallRef(typeIndex: UInt32) { called() }
+    mutating func visitReturnCallRef(typeIndex: UInt32) { called() }
+    mutating func visitRefFunc(functionIndex: UInt32) { called() }
+    mutating func visitMemoryInit(dataIndex: UInt32, memory: UInt32) { called() }
+    mutating func visitDataDrop(dataIndex: UInt32) { called() }
+    mutating func visitTableInit(elemIndex: UInt32, table: UInt32) { called() }
+    mutating func visitElemDrop(elemIndex: UInt32) { called() }
+    mutating func visitTableCopy(dstTable: UInt32, srcTable: UInt32) { called() }
+    mutating func visitTableFill(table: UInt32) { called() }
+    mutating func visitTableGet(table: UInt32) { called() }
+    mutating func visitTableSet(table: UInt32) { called() }
+    mutating func visitTableGrow(table: UInt32) { called() }
 }

@@ -31,7 +31,7 @@ extension Store {
         guard r == 0 else {
             return .resource("cannot prepare the thread for wasm (signal stack, stack bounds): \(Errno(rawValue: r))")
         }
-        let headroom = min(UInt(engine.stackHeadroom), (high - low) / 2)
+        let headroom = max(min(UInt(engine.stackHeadroom), (high - low) / 2), UInt(VMStoreContext.minimumHeadroom))
         stackLimit = low + headroom
         return nil
     }

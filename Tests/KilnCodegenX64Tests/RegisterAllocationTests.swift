@@ -185,8 +185,8 @@ import Testing
     }
 
     /// With more heavy locals than callee-saved registers, a function that calls keeps
-    /// the rest in caller-saved registers written through to their slots; passed as
-    /// arguments (whose registers include r8/r9), they are read from the slots.
+    /// the rest in caller-saved registers saved to their slots around each call; passed
+    /// as arguments (whose registers include r8/r9), they are read from the slots.
     @Test func callerSavedLocalsPassedAsArguments() throws {
         let names = (0..<7).map { "$l\($0)" }
         let locals = names.map { "(local \($0) i64)" }.joined(separator: " ")

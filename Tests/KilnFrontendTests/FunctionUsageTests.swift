@@ -70,4 +70,25 @@ import WAT
         #expect(found[1].callWeight == 4)
         #expect(found[1].memoryWeight == 2)
     }
+
+    /// Operators lowered as C calls (builtins) count as calls: a function with one is not
+    /// a leaf, so it keeps its stack check. `table.size` is inline and does not count.
+    @Test func builtinOperatorsCountAsCalls() throws {
+        let bodies = [
+            "(drop (table.get 0 (i32.const 0)))", "(table.set 0 (i32.const 0) (ref.null func))",
+            "(drop (table.grow 0 (ref.null func) (i32.const 1)))", "(table.fill 0 (i32.const 0) (ref.null func) (i32.const 0))",
+            "(table.copy (i32.const 0) (i32.const 0) (i32.const 0))", "(table.init 0 (i32.const 0) (i32.const 0) (i32.const 0))",
+            "(elem.drop 0)", "(drop (ref.func $f))", "(memory.init 0 (i32.const 0) (i32.const 0) (i32.const 0))",
+            "(data.drop 0)", "(drop (memory.grow (i32.const 0)))",
+        ]
+        for body in bodies {
+            let found = try usage(
+                """
+                (module (table 1 funcref) (memory 1) (elem func $f) (data "x") (func $f)
+                  (func \(body)) (func (drop (table.size 0))))
+                """)
+            #expect(found[1].makesCalls, "\(body)")
+            #expect(!found[2].makesCalls)
+        }
+    }
 }
