@@ -586,15 +586,21 @@ def markdown(results, chart_err):
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
+def replace_generated(doc, title, begin, end, report):
+    """Replaces what lies between the `begin`/`end` markers of `doc` with `report`,
+    keeping the prose around it (a new page titled `title` if `doc` does not exist)."""
+    text = open(doc).read() if os.path.exists(doc) else f"# {title}\n\n{begin}\n{end}\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1] if end in rest else ""
+    with open(doc, "w") as f:
+        f.write(f"{head}{begin}\n{report}\n{end}{tail}")
+
+
 def write_doc(report):
-    """Replaces the generated part of docs/benchmarks.md, keeping the prose around it."""
-    text = open(DOC).read() if os.path.exists(DOC) else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    with open(DOC, "w") as f:
-        f.write(f"{head}{BEGIN}\n{report}\n{END}{tail}")
+    """Replaces the generated part of docs/benchmarks.md."""
+    replace_generated(DOC, "Benchmarks", BEGIN, END, report)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_tables  # noqa: E402
-from bench import cpu_model  # noqa: E402  (shared with `make bench`)
+from bench import cpu_model, replace_generated  # noqa: E402  (shared with `make bench`)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, ".build", "bench")
@@ -562,13 +562,7 @@ BEGIN, END = "<!-- bench-tables:begin -->", "<!-- bench-tables:end -->"
 
 
 def write_doc(report):
-    text = open(DOC).read() if os.path.exists(DOC) else f"# Funcref table benchmark\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1] if END in rest else ""
-    with open(DOC, "w") as f:
-        f.write(f"{head}{BEGIN}\n{report}\n{END}{tail}")
+    replace_generated(DOC, "Funcref table benchmark", BEGIN, END, report)
 
 
 def main():
