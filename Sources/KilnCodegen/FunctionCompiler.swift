@@ -29,6 +29,8 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// The registers the value stack allocates from (the allocatable set minus the
     /// caller-saved registers given to locals).
     @usableFromInline let valueRegs: RegSet
+    /// Whether the prologue checks the stack limit (see ``needsStackCheck(usage:bodySize:)``).
+    @usableFromInline let checksStack: Bool
     @usableFromInline var stack: [StackValue] = []
     @usableFromInline var frames: [ControlFrame] = []
     @usableFromInline var freeRegs: RegSet
@@ -67,6 +69,8 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         localRegs = LocalRegisters(M.ABI.self, kinds: kinds, usage: usage, ownParameters: ownLocations.parameters)
         valueRegs = RegSet(bits: (M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits) & ~localRegs.taken.bits)
         freeRegs = valueRegs
+        checksStack = Self.needsStackCheck(
+            usage: usage, frameSlots: localRegs.calleeSaved.count + kinds.count + body.expression.count)
         stack.reserveCapacity(32)
         frames.reserveCapacity(16)
     }
@@ -100,7 +104,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         }
         let frameSize = 8 * (homeSlot(0) + maxStackSlots) + maxOutgoing
         precondition(
-            needsStackCheck || frameSize + 16 <= VMStoreContext.uncheckedLeafFrameBytes,
+            checksStack || frameSize + 16 <= VMStoreContext.uncheckedLeafFrameBytes,
             "internal: a leaf without stack check outgrew its bound")
         masm.finishFunction(frameSize: frameSize)
         return masm
@@ -109,7 +113,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     // MARK: prologue / epilogue
 
     @inlinable mutating func emitPrologue() {
-        masm.prologue(stackCheck: needsStackCheck)
+        masm.prologue(stackCheck: checksStack)
         for (j, r) in localRegs.calleeSaved.enumerated() { masm.store(r, masm.frameSlot(j), .i64) }
         if let r = localRegs.memoryBase { masm.holdMemoryBase(in: r) }
         // No local register is an argument register of this function (LocalRegisters),
@@ -134,14 +138,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     /// Whether the prologue checks the stack limit: always, but in a leaf (no call, no
     /// builtin, per the validator's ``FunctionUsage``) whose frame cannot exceed
-    /// `VMStoreContext.uncheckedLeafFrameBytes`. The bound: every value-stack position is
-    /// pushed by an instruction of at least one byte, so the body's size bounds the home
-    /// slots, and a leaf has no outgoing area.
-    @inlinable var needsStackCheck: Bool {
-        let defined = Int(functionIndex) - env.module.importedFunctionCount
-        guard let usage = env.module.usage(ofDefinedFunction: defined), !usage.makesCalls else { return true }
-        let slots = localRegs.calleeSaved.count + localKinds.count + env.module.bodies[defined].expression.count
-        return 8 * slots + 16 > VMStoreContext.uncheckedLeafFrameBytes
+    /// `VMStoreContext.uncheckedLeafFrameBytes`. `frameSlots` bounds the frame: every
+    /// value-stack position is pushed by an instruction of at least one byte, so the
+    /// body's size bounds the home slots, and a leaf has no outgoing area.
+    @inlinable static func needsStackCheck(usage: FunctionUsage?, frameSlots: Int) -> Bool {
+        guard let usage, !usage.makesCalls else { return true }
+        return 8 * frameSlots + 16 > VMStoreContext.uncheckedLeafFrameBytes
     }
 
     /// Reloads the callee-saved registers the prologue saved (before a return or tail call).
@@ -161,10 +163,13 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// After a call (whose operands the caller has popped): the caller-saved local
-    /// registers are reloaded, and every value register is free (the values below the
-    /// operands were spilled).
-    @inlinable mutating func finishCall() {
-        for (i, r) in localRegs.callerSaved { masm.load(r, localSlot(i), localKinds[i]) }
+    /// registers are reloaded (unless `reloading` is false: a tail call does not come
+    /// back), and every value register is free (the values below the operands were
+    /// spilled).
+    @inlinable mutating func finishCall(reloading: Bool = true) {
+        if reloading {
+            for (i, r) in localRegs.callerSaved { masm.load(r, localSlot(i), localKinds[i]) }
+        }
         localsSavedForCall = false
         freeRegs = valueRegs
     }
@@ -426,7 +431,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// own register when the value is a `local.get` of a local in a register (``free(_:)``
     /// leaves it alone), else an owned register as ``popReg()``.
     @inlinable mutating func popReadOnly() -> Reg {
-        if case .local(_, let i) = stack[stack.count - 1], let r = localRegister(Int(i)) {
+        if let r = topLocalRegister() {
             stack.removeLast()
             return r
         }
@@ -443,18 +448,11 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// The local the next instruction sets, when it is `local.set`/`local.tee` (the
     /// single pass looks one instruction ahead for it, see ``resultRegisterForLocalSet(operands:)``).
     @inlinable func peekLocalSet() -> UInt32? {
-        var i = code.startIndex + (nextOffset - codeOffset)
-        guard i >= code.startIndex, i < code.endIndex, code[i] == 0x21 || code[i] == 0x22 else { return nil }
-        var index: UInt32 = 0, shift: UInt32 = 0
-        i += 1
-        while i < code.endIndex, shift < 35 {
-            let b = code[i]
-            index |= UInt32(b & 0x7F) << shift
-            if b & 0x80 == 0 { return index }
-            shift += 7
-            i += 1
-        }
-        return nil
+        let i = code.startIndex + (nextOffset - codeOffset)
+        guard i >= code.startIndex, i < code.endIndex, code[i] == 0x21 || code[i] == 0x22,
+            let (index, _) = LEB128.readUnsigned(code, at: i + 1, limit: code.endIndex, maxBytes: 5)
+        else { return nil }
+        return UInt32(truncatingIfNeeded: index)
     }
 
     /// When the next instruction stores the result of the current one (which has
@@ -463,21 +461,29 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// writes its result there and `local.set` finds it in place.
     @inlinable mutating func resultRegisterForLocalSet(operands: Int) -> Reg? {
         guard let index = peekLocalSet(), Int(index) < localKinds.count,
-            let r = localRegs.register[Int(index)], !localsSavedForCall
+            let r = localRegs.register[Int(index)]
         else { return nil }
-        for p in 0..<(stack.count - operands) {
+        saveReaders(ofLocal: index, below: stack.count - operands)
+        return r
+    }
+
+    /// Before local `index` is written: the values below stack position `end` that still
+    /// read it (a lazy `local.get`, or a pending comparison on its register) go to their
+    /// home slots, so they keep the old value.
+    @inlinable mutating func saveReaders(ofLocal index: UInt32, below end: Int) {
+        let r = localRegs.register[Int(index)]
+        for p in 0..<end {
             switch stack[p] {
             case .local(_, let i) where i == index: spill(p)
-            case .cond(_, let l, let rhs) where l == r || rhs.isRegister(r): spill(p)
+            case .cond(_, let l, let rhs) where r != nil && (l == r || rhs.isRegister(r!)): spill(p)
             default: continue
             }
         }
-        return r
     }
 
     /// ``popRegImm()`` with ``popReadOnly()``'s register.
     @inlinable mutating func popRegImmReadOnly() -> RegImm {
-        if case .local(_, let i) = stack[stack.count - 1], let r = localRegister(Int(i)) {
+        if let r = topLocalRegister() {
             stack.removeLast()
             return .reg(r)
         }

@@ -53,9 +53,9 @@ enum ParserErrorMapping {
         let id = bytes[sectionStart]
         var mapped = moduleError(error, section: id, lastByte: lastByte, position: position)
         guard mapped.message == "unexpected end" || mapped.message == "section size mismatch",
-            let (size, sizeEnd) = readUnsignedLEB(bytes, at: sectionStart + 1)
+            let (size, sizeEnd) = LEB128.readUnsigned(bytes, at: sectionStart + 1, limit: bytes.count, maxBytes: 5)
         else { return mapped }
-        let sectionEnd = sizeEnd + Int(size)
+        let sectionEnd = sizeEnd + Int(UInt32(truncatingIfNeeded: size))
         if sectionEnd > bytes.count {
             mapped.message = "length out of bounds"
             return mapped
@@ -71,21 +71,6 @@ enum ParserErrorMapping {
             }
         }
         return mapped
-    }
-
-    /// A LEB128 u32 at `index` and the index after it.
-    static func readUnsignedLEB(_ bytes: [UInt8], at index: Int) -> (UInt32, Int)? {
-        var result: UInt32 = 0
-        var shift: UInt32 = 0
-        var i = index
-        while i < bytes.count, shift < 35 {
-            let byte = bytes[i]
-            result |= UInt32(truncatingIfNeeded: UInt64(byte & 0x7F) << shift)
-            i += 1
-            if byte & 0x80 == 0 { return (result, i) }
-            shift += 7
-        }
-        return nil
     }
 
     /// - Parameters:

@@ -49,7 +49,7 @@ enum PrefixedOpcodeCanonicalizer {
         var changed = false
         while index < bytes.count {
             let id = bytes[index]
-            guard let (size, contentStart) = readLEB(bytes, at: index + 1, limit: bytes.count, maxBytes: 5),
+            guard let (size, contentStart) = LEB128.readUnsigned(bytes, at: index + 1, limit: bytes.count, maxBytes: 5),
                 contentStart + Int(size) <= bytes.count
             else {
                 out += bytes[index...]
@@ -71,7 +71,7 @@ enum PrefixedOpcodeCanonicalizer {
 
     /// The code section's contents rewritten, or `nil` when no body changes.
     private static func codeSection(_ bytes: [UInt8], _ range: Range<Int>) throws(ModuleError) -> [UInt8]? {
-        guard let (count, first) = readLEB(bytes, at: range.lowerBound, limit: range.upperBound, maxBytes: 5) else {
+        guard let (count, first) = LEB128.readUnsigned(bytes, at: range.lowerBound, limit: range.upperBound, maxBytes: 5) else {
             return nil
         }
         var out = Array(bytes[range.lowerBound..<first])
@@ -79,7 +79,7 @@ enum PrefixedOpcodeCanonicalizer {
         var index = first
         var delimited = true
         for _ in 0..<count where delimited {
-            guard let (size, bodyStart) = readLEB(bytes, at: index, limit: range.upperBound, maxBytes: 5),
+            guard let (size, bodyStart) = LEB128.readUnsigned(bytes, at: index, limit: range.upperBound, maxBytes: 5),
                 bodyStart + Int(size) <= range.upperBound
             else { break }
             let bodyEnd = bodyStart + Int(size)
@@ -169,20 +169,6 @@ enum PrefixedOpcodeCanonicalizer {
         return value
     }
 
-    /// A LEB128 unsigned value of at most `maxBytes` bytes at `index`, ending before
-    /// `limit`, and the index after it.
-    static func readLEB(_ bytes: [UInt8], at index: Int, limit: Int, maxBytes: Int) -> (UInt64, Int)? {
-        var value: UInt64 = 0
-        var i = index
-        while i < limit, i - index < maxBytes {
-            let byte = bytes[i]
-            value |= UInt64(byte & 0x7F) << (7 * UInt64(i - index))
-            i += 1
-            if byte & 0x80 == 0 { return (value, i) }
-        }
-        return nil
-    }
-
     static func appendLEB(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         repeat {
@@ -216,7 +202,7 @@ struct InstructionCursor {
 
     /// An unsigned LEB128 value (its payload bits beyond 64 dropped).
     mutating func leb(maxBytes: Int) throws(Undelimited) -> UInt64 {
-        guard let (value, next) = PrefixedOpcodeCanonicalizer.readLEB(bytes, at: index, limit: end, maxBytes: maxBytes)
+        guard let (value, next) = LEB128.readUnsigned(bytes, at: index, limit: end, maxBytes: maxBytes)
         else { throw Undelimited() }
         index = next
         return value

@@ -140,7 +140,7 @@ extension FunctionCompiler {
         }
         restoreCalleeSaved()
         masm.tailCall(target, ownSlots: own, calleeSlots: callee)
-        localsSavedForCall = false  // for the code after this unreachable point
+        finishCall(reloading: false)  // nothing returns here; only the bookkeeping
         markUnreachable()
     }
 }

@@ -215,47 +215,37 @@ extension FunctionCompiler {
         } else {
             rhs = popRegImmReadOnly()
         }
-        // The result straight into the local the next instruction sets: three-operand
-        // when the left operand is a local's register, else the left operand is moved
-        // there first (unless the right operand is that local: it would be overwritten).
-        if let t = target {
-            if let l = topLocalRegister(), l != t, masm.supportsThreeOperand(op, rhs) {
-                stack.removeLast()
-                masm.intBinary(op, size, dst: t, lhs: l, rhs: rhs)
-                free(rhs)
-                pushReg(kind, t)
-                return
-            }
-            if !rhs.isRegister(t) {
-                popInto(t)
-                masm.intBinary(op, size, dst: t, lhs: t, rhs: rhs)
-                free(rhs)
-                pushReg(kind, t)
-                return
-            }
+        // Where the result goes and which operands the instruction reads:
+        // 1. straight into the local the next instruction sets: three-operand when the
+        //    left operand is another local's register, else the left operand is moved
+        //    there first (unless the right operand is that local: it would be overwritten);
+        // 2. a local's register as the left operand stays where it is: a three-operand form
+        //    writes the right operand's register or a new one, a commutative operation
+        //    writes the right operand's;
+        // 3. otherwise the left operand's own register.
+        let left = topLocalRegister()
+        let (dst, lhs, right): (Reg, Reg, RegImm)
+        if let t = target, let l = left, l != t, masm.supportsThreeOperand(op, rhs) {
+            stack.removeLast()
+            (dst, lhs, right) = (t, l, rhs)
+        } else if let t = target, !rhs.isRegister(t) {
+            popInto(t)
+            (dst, lhs, right) = (t, t, rhs)
+        } else if let l = left, masm.supportsThreeOperand(op, rhs) {
+            stack.removeLast()
+            let d: Reg
+            if case .reg(let r) = rhs, valueRegs.contains(r) { d = r } else { d = allocate(float: false) }
+            (dst, lhs, right) = (d, l, rhs)
+        } else if let l = left, case .reg(let r) = rhs, valueRegs.contains(r), op.isCommutative {
+            stack.removeLast()
+            (dst, lhs, right) = (r, r, .reg(l))
+        } else {
+            let (r, _) = popReg()
+            (dst, lhs, right) = (r, r, rhs)
         }
-        // A local in a register as the left operand stays where it is: a three-operand
-        // form writes a new register, a commutative operation writes the right operand's.
-        if let l = topLocalRegister() {
-            if masm.supportsThreeOperand(op, rhs) {
-                stack.removeLast()
-                let dst: Reg
-                if case .reg(let r) = rhs, valueRegs.contains(r) { dst = r } else { dst = allocate(float: false) }
-                masm.intBinary(op, size, dst: dst, lhs: l, rhs: rhs)
-                pushReg(kind, dst)
-                return
-            }
-            if case .reg(let r) = rhs, valueRegs.contains(r), op.isCommutative {
-                stack.removeLast()
-                masm.intBinary(op, size, dst: r, lhs: r, rhs: .reg(l))
-                pushReg(kind, r)
-                return
-            }
-        }
-        let (lhs, _) = popReg()
-        masm.intBinary(op, size, dst: lhs, lhs: lhs, rhs: rhs)
-        free(rhs)
-        pushReg(kind, lhs)
+        masm.intBinary(op, size, dst: dst, lhs: lhs, rhs: right)
+        if !right.isRegister(dst) { free(right) }
+        pushReg(kind, dst)
     }
 
     @inlinable func isConst(_ p: Int) -> Bool {

@@ -56,14 +56,7 @@ extension FunctionCompiler {
     @inlinable mutating func setLocal(_ index: UInt32, keep: Bool) {
         let kind = localKinds[Int(index)]
         let top = stack.count - 1
-        let own = localRegs.register[Int(index)]
-        for p in 0..<top {
-            switch stack[p] {
-            case .local(_, let i) where i == index: spill(p)
-            case .cond(_, let l, let rhs) where own != nil && (l == own || rhs.isRegister(own!)): spill(p)
-            default: continue
-            }
-        }
+        saveReaders(ofLocal: index, below: top)
         if case .local(_, let i) = stack[top], i == index {
             if !keep { stack.removeLast() }
             return
