@@ -3,9 +3,7 @@
 // Both sides are built here from the C sources with the Swift toolchain's clang: the wasm
 // with the flags of bench/bench.py, the native code as a shared object loaded with dlopen.
 import Foundation
-import KilnCodegen
 import KilnCompiler
-import KilnFrontend
 import KilnRuntime
 import Testing
 
@@ -31,51 +29,11 @@ let tableWorkloads: [Workload] = [
     Workload(name: "quicksort", size: 1),
 ]
 
-/// Whether this build of Kiln compiles modules with tables (`call_indirect`).
-let kilnSupportsTables = Compiler.supportedFeatures.contains(.tables)
-
 @Suite("Benchmark workloads: Kiln's checksum equals native")
 struct WorkloadChecksumTests {
-    @Test("checksum matches native", arguments: directWorkloads)
+    @Test("checksum matches native", arguments: directWorkloads + tableWorkloads)
     func checksumMatchesNative(_ workload: Workload) throws {
         try expectKilnMatchesNative(workload)
-    }
-
-    @Test(
-        "checksum matches native (call_indirect)",
-        .disabled(if: !kilnSupportsTables, "needs call_indirect (issue 3)"),
-        arguments: tableWorkloads)
-    func tableChecksumMatchesNative(_ workload: Workload) throws {
-        try expectKilnMatchesNative(workload)
-    }
-
-    /// While tables are unsupported, Kiln must refuse these modules naming the feature
-    /// (not crash, not miscompile).
-    @Test(
-        "refused naming the feature while tables are unsupported",
-        .enabled(if: !kilnSupportsTables, "Kiln supports tables: the checksum test runs instead"),
-        arguments: tableWorkloads)
-    func tableWorkloadRefusedNamingTables(_ workload: Workload) throws {
-        let build = try WorkloadBuild(workload.name)
-        do {
-            _ = try Compiler.compile(wasm: build.wasm)
-            Issue.record("Kiln compiled \(workload.name) although it does not list tables as supported")
-        } catch {
-            // Refused up front (the feature scan), or by the backend at the first table
-            // operator: either way as "unsupported", naming the feature.
-            switch error {
-            case .unsupportedFeatures(let features):
-                #expect(features.contains(.tables), "\(error)")
-            case .codegen(let codegenError):
-                #expect(codegenError.kind == .unsupported, "\(error)")
-                let text = codegenError.message.lowercased()
-                #expect(
-                    text.contains("callindirect") || text.contains("call_indirect") || text.contains("table"),
-                    "\(error)")
-            default:
-                Issue.record("expected an unsupported-feature error naming tables, got: \(error)")
-            }
-        }
     }
 
     /// Keeps these lists and Fixtures/bench in step.
