@@ -29,3 +29,26 @@ import Testing
         #expect(m.i64("fibloop", 90) == 2_880_067_194_370_816_120)
     }
 }
+
+/// Shift counts are taken modulo the operand width; a constant count of any size is an
+/// immediate (an i64 count beyond Int32 once reached a precondition that wanted it in rcx:
+/// Fixtures/regressions/compiler-crash-int-binary-*.wasm).
+@Suite struct ShiftCountTests {
+    @Test func constantCountsBeyondInt32AreTakenModuloTheWidth() throws {
+        let m = try TestInstance(wat: """
+            (module
+              (func (export "shl") (param i64) (result i64) (i64.shl (local.get 0) (i64.const 0x100000001)))
+              (func (export "shr_s") (param i64) (result i64) (i64.shr_s (local.get 0) (i64.const -1)))
+              (func (export "shr_u") (param i64) (result i64) (i64.shr_u (local.get 0) (i64.const 0x7fffffff00000044)))
+              (func (export "rotl") (param i64) (result i64) (i64.rotl (local.get 0) (i64.const 0x8000000000000004)))
+              (func (export "rotr") (param i64) (result i64) (i64.rotr (local.get 0) (i64.const 0xffffffff00000001)))
+              (func (export "shl32") (param i32) (result i32) (i32.shl (local.get 0) (i32.const -31))))
+            """)
+        #expect(m.i64("shl", 3) == 6)
+        #expect(m.i64("shr_s", Int64.min) == -1)
+        #expect(m.i64("shr_u", 0x100) == 0x10)
+        #expect(m.i64("rotl", 0x1000_0000_0000_0001) == 0x11)
+        #expect(m.i64("rotr", 3) == Int64(bitPattern: 0x8000_0000_0000_0001))
+        #expect(m.i32("shl32", 1) == 2)
+    }
+}

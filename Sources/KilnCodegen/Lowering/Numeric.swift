@@ -208,7 +208,12 @@ extension FunctionCompiler {
         let target = resultRegisterForLocalSet(operands: 2)
         let rhs: RegImm
         let isShift = op == .shl || op == .shrS || op == .shrU || op == .rotl || op == .rotr
-        if isShift, let fixed = M.ABI.shiftCountRegister, !isConst(stack.count - 1) {
+        if isShift, case .const(_, let bits) = stack[stack.count - 1] {
+            // Shift counts are taken modulo the width, so every constant count is an
+            // immediate (an i64 count beyond Int32 included).
+            stack.removeLast()
+            rhs = .imm(Int32(truncatingIfNeeded: bits & (size == .s32 ? 31 : 63)))
+        } else if isShift, let fixed = M.ABI.shiftCountRegister {
             take(fixed)
             popInto(fixed)
             rhs = .reg(fixed)
@@ -246,11 +251,6 @@ extension FunctionCompiler {
         masm.intBinary(op, size, dst: dst, lhs: lhs, rhs: right)
         if !right.isRegister(dst) { free(right) }
         pushReg(kind, dst)
-    }
-
-    @inlinable func isConst(_ p: Int) -> Bool {
-        if case .const = stack[p] { return true }
-        return false
     }
 
     @inlinable mutating func intUnary(_ op: IntUnOp, _ size: OperandSize) {
