@@ -10,7 +10,7 @@
 //   KilnELF        <- CLibELF                           ELF writer (no wasm knowledge)
 //   KilnCompiler   <- all of the above                  the facade
 //   KilnRuntime    <- KilnABI, CKilnRuntime             never imports a compiler target
-//   KilnWAST       <- KilnCompiler, KilnRuntime, WAT    the .wast runner
+//   KilnWAST       <- KilnCompiler, KilnFrontend, KilnRuntime, WAT   the .wast runner
 //   kiln (KilnCLI) <- KilnWAST, ArgumentParser          argument parsing only
 import PackageDescription
 
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "KilnWAST",
             dependencies: [
-                "KilnCompiler", "KilnRuntime",
+                "KilnCompiler", "KilnFrontend", "KilnRuntime",
                 .product(name: "WAT", package: "WasmKit"),
                 .product(name: "WasmParser", package: "WasmKit"),
             ],

@@ -109,6 +109,7 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
         case .startSection(let index):
             module.start = index
         case .elementSection(let elements):
+            if let error = ElementFlagsCheck.error(in: bytes, sectionStart: sectionStart) { throw error }
             module.elements = elements
         case .codeSection(let bodies):
             module.bodies = bodies
@@ -145,9 +146,33 @@ func readFunctionNames(_ bytes: ArraySlice<UInt8>) -> [UInt32: String] {
 
 /// Turns WebAssembly text into the binary format (all features enabled).
 public func assemble(text: String) throws(ModuleError) -> [UInt8] {
+    if let error = ImportTypeUseCheck.error(in: text) { throw error }
     do {
-        return try wat2wasm(text, features: .all)
+        return try wat2wasm(prepareText(text), features: .all)
     } catch {
-        throw ModuleError.malformed(String(describing: error))
+        throw textError(error)
     }
+}
+
+/// WebAssembly text (a module or a `.wast` script) made ready for WasmKit's parser:
+/// see ``TypeUseParameterNames``.
+public func prepareText(_ text: String) -> String {
+    TypeUseParameterNames.rewrite(text)
+}
+
+/// A text-format error as a ``ModuleError``, its place as line and column (1-based); a
+/// type use that disagrees with its inline params/results gets the spec's wording.
+public func textError(_ error: any Error) -> ModuleError {
+    var text = String(describing: error)
+    var place = ""
+    if let error = error as? WatParserError, let location = error.location {
+        let suffix = " at \(location)"
+        if text.hasSuffix(suffix) { text.removeLast(suffix.count) }
+        let (line, column) = location.computeLineAndColumn()
+        place = " at line \(line), column \(column + 1)"
+    }
+    if text.hasPrefix("Type mismatch FunctionType") {
+        return .malformed("inline function type", detail: "the type use and the inline params and results differ\(place)")
+    }
+    return .malformed(text + place)
 }

@@ -72,7 +72,7 @@ struct ScriptSession {
     mutating func run(_ text: String) {
         var wast: WAST
         do {
-            wast = try parseWAST(text, features: .all)
+            wast = try parseWAST(prepareText(text), features: .all)
         } catch {
             fail(line: 0, "cannot parse script: \(error)")
             return
