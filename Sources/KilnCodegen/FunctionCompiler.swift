@@ -47,6 +47,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @usableFromInline var codeOffset = 0
     /// Module offset of the instruction after the one being lowered.
     @usableFromInline var nextOffset = 0
+    /// The first internal inconsistency of the lowering itself (see
+    /// ``MacroAssembler/internalFailure``), reported after the current instruction.
+    @usableFromInline var internalFailure: String?
 
     @inlinable public init(masm: consuming M, env: ModuleEnvironment, functionIndex: UInt32) throws(CompileError) {
         self.masm = masm
@@ -93,6 +96,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             while let visit = try parser.parse() {
                 nextOffset = parser.offset
                 try visit(visitor: &self)
+                if let failure = internalFailure ?? masm.internalFailure {
+                    throw CompileError.internalError(failure, function: functionIndex, offset: binaryOffset)
+                }
             }
         } catch let e as CompileError {
             var e = e
@@ -103,10 +109,13 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             throw CompileError.internalError("decoding failed: \(error)", function: functionIndex, offset: binaryOffset)
         }
         let frameSize = 8 * (homeSlot(0) + maxStackSlots) + maxOutgoing
-        precondition(
-            checksStack || frameSize + 16 <= VMStoreContext.uncheckedLeafFrameBytes,
-            "internal: a leaf without stack check outgrew its bound")
+        guard checksStack || frameSize + 16 <= VMStoreContext.uncheckedLeafFrameBytes else {
+            throw CompileError.internalError("a leaf without stack check outgrew its bound", function: functionIndex)
+        }
         masm.finishFunction(frameSize: frameSize)
+        if let failure = masm.internalFailure {
+            throw CompileError.internalError(failure, function: functionIndex)
+        }
         return masm
     }
 
@@ -225,6 +234,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
                 return r
             }
             spillOldest(float: float)
+            // Nothing to spill (a lowering bug, reported after this instruction): any
+            // register lets the instruction finish.
+            if internalFailure != nil, let r = cls.first { return r }
         }
     }
 
@@ -248,7 +260,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             default: continue
             }
         }
-        fatalError("internal: no register to spill")  // only reachable with > 10 live temporaries
+        failInternally("no register to spill")  // only reachable with > 10 live temporaries
     }
 
     /// Takes a specific register, moving (or spilling) whatever value holds it.
@@ -281,7 +293,13 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
             }
         }
         // Held by a popped temporary of the caller: a lowering bug.
-        fatalError("internal: register \(r.raw) is neither free nor on the value stack")
+        failInternally("register \(r.raw) is neither free nor on the value stack")
+    }
+
+    /// Records a lowering bug; ``compile()`` throws it as `CompileError.internalError`
+    /// after the current instruction.
+    @inlinable mutating func failInternally(_ what: String) {
+        if internalFailure == nil { internalFailure = what }
     }
 
     /// Whether a pending comparison holds a value register (spilling it frees one); its

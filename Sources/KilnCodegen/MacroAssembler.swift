@@ -191,6 +191,11 @@ public protocol MacroAssembler {
 
     /// Current code offset.
     var offset: Int { get }
+    /// The first internal inconsistency met while emitting (a Kiln bug, e.g. an operand
+    /// in a register the instruction cannot take), if any. The function compiler turns it
+    /// into `CompileError.internalError` after the instruction that caused it, so a bug
+    /// is a compile error naming the function and offset, never a stopped process.
+    var internalFailure: String? { get }
 
     // Frame
     /// Emits the prologue: frame setup, then the stack-limit check unless `stackCheck`

@@ -5,7 +5,7 @@ import KilnCodegen
 /// Float arithmetic, conversions and reinterpretation (SSE2 + SSE4.1 `rounds*`).
 extension X64MacroAssembler {
     public mutating func floatBinary(_ op: FloatBinOp, _ size: FloatSize, dst: Reg, lhs: Reg, rhs: Reg) {
-        precondition(dst == lhs, "x86-64 binary operations are two-operand")
+        guard dst == lhs else { return failInternally("float binary operations are two-operand") }
         let p: Precision = size == .f32 ? .s : .d
         let d = dst.xmm, s = rhs.xmm
         switch op {

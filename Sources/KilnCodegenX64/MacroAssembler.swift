@@ -29,7 +29,16 @@ public struct X64MacroAssembler: MacroAssembler {
     /// index register, table index), emitted after the body.
     var lazyInitPaths: [(entry: Label, back: Label, index: GPR, table: UInt32)] = []
 
+    /// See ``MacroAssembler/internalFailure``.
+    public private(set) var internalFailure: String?
+
     public init(capacity: Int = 1 << 16) { asm = Assembler(capacity: capacity) }
+
+    /// Records a Kiln bug met while emitting (the first one); the instruction is left
+    /// incomplete and the function compiler reports the failure.
+    mutating func failInternally(_ what: String) {
+        if internalFailure == nil { internalFailure = "x86-64: \(what)" }
+    }
 
     public var offset: Int { asm.offset }
 
@@ -71,7 +80,10 @@ public struct X64MacroAssembler: MacroAssembler {
         }
         for f in fixups {
             let target = labelOffsets[Int(f.label)]
-            precondition(target >= 0, "internal: unbound label")
+            guard target >= 0 else {
+                failInternally("unbound label")
+                continue
+            }
             asm.patch32(at: f.at, UInt32(bitPattern: Int32(target - (f.at + 4))))
         }
         labelOffsets.removeAll(keepingCapacity: true)
@@ -185,7 +197,7 @@ public struct X64MacroAssembler: MacroAssembler {
             case (.add, .imm(let i)): asm.lea(w, d, Mem(base: lhs.gpr, disp: i))
             case (.sub, .imm(let i)) where i != Int32.min: asm.lea(w, d, Mem(base: lhs.gpr, disp: -i))
             case (.mul, .imm(let i)): asm.imul(w, d, lhs.gpr, imm32: i)
-            default: preconditionFailure("x86-64 \(op) is two-operand")
+            default: failInternally("\(op) is two-operand")
             }
             return
         }
@@ -206,7 +218,7 @@ public struct X64MacroAssembler: MacroAssembler {
             let s: ShiftOp = op == .shl ? .shl : op == .shrS ? .sar : op == .shrU ? .shr : op == .rotl ? .rol : .ror
             switch rhs {
             case .reg(let r):
-                precondition(r == .gpr(1), "variable shift count must be in rcx")
+                guard r == .gpr(1) else { return failInternally("variable shift count must be in rcx") }
                 asm.shift(s, w, d)
             case .imm(let i):
                 asm.shift(s, w, d, imm8: UInt8(truncatingIfNeeded: i) & (size == .s32 ? 31 : 63))
@@ -229,7 +241,9 @@ public struct X64MacroAssembler: MacroAssembler {
     }
 
     public mutating func divRem(_ kind: DivRemKind, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: Reg) {
-        precondition(lhs == .gpr(0) && rhs != .gpr(0) && rhs != .gpr(2))
+        guard lhs == .gpr(0) && rhs != .gpr(0) && rhs != .gpr(2) else {
+            return failInternally("division operands must be rax and a register other than rax/rdx")
+        }
         let w: Width = size == .s32 ? .l : .q
         let r = rhs.gpr
         asm.test(w, r, r)
@@ -332,7 +346,7 @@ public struct X64MacroAssembler: MacroAssembler {
             intCompare(size, lhs, rhs)
             jcc(ifTrue ? Self.cc(k) : Self.cc(k).inverted, label)
         case .float(let k, let size):
-            guard case .reg(let b) = rhs else { preconditionFailure("float compare with immediate") }
+            guard case .reg(let b) = rhs else { return failInternally("float compare with immediate") }
             let cc = floatCompare(k, size, lhs, b)
             // eq is true when ZF=1 and PF=0; ne when ZF=0 or PF=1.
             let jumpOnParity: Bool? = k == .eq ? !ifTrue : k == .ne ? ifTrue : nil
@@ -357,7 +371,7 @@ public struct X64MacroAssembler: MacroAssembler {
             asm.setcc(Self.cc(k), d)
             asm.movx(.movzbl, d, d)
         case .float(let k, let size):
-            guard case .reg(let b) = rhs else { preconditionFailure("float compare with immediate") }
+            guard case .reg(let b) = rhs else { return failInternally("float compare with immediate") }
             let cc = floatCompare(k, size, lhs, b)
             asm.setcc(cc, d)
             asm.movx(.movzbl, d, d)
