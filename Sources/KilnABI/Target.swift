@@ -33,7 +33,7 @@ public enum TargetISA: UInt32, Sendable, CaseIterable {
 /// The artifact/ABI version. Bumped whenever the metadata encoding, the vmctx layout,
 /// the calling convention or a builtin's signature changes. See docs/artifact-format.md.
 public enum ABIVersion {
-    public static let current: UInt32 = 3
+    public static let current: UInt32 = 4
 }
 
 /// Names of the ELF sections a Kiln artifact carries. See docs/artifact-format.md.
@@ -47,7 +47,10 @@ public enum SectionName {
     /// The on-disk lazy funcrefs, one per defined function (docs/tables.md).
     public static let lazyFuncRefs = ".kiln.lazyfuncs"
     /// The page-aligned image of defined table `index` (index among defined tables).
-    public static func tableImage(_ index: Int) -> String { ".kiln.table.\(index)" }
+    public static func tableImage(_ index: Int) -> String { "\(tableImagePrefix)\(index)" }
+    public static let tableImagePrefix = ".kiln.table."
+    /// The checksum of the sections the host trusts (``ArtifactChecksum``).
+    public static let checksum = ".kiln.checksum"
 }
 
 /// Names of dynamic symbols every artifact defines besides its exported functions.

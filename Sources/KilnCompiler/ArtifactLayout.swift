@@ -23,6 +23,9 @@ enum ArtifactLayout {
             guard let image else { continue }
             sections.append(ELFSection(name: SectionName.tableImage(i), bytes: image, alignment: Int(MemoryImageBuilder.pageSize)))
         }
+        // Beside the metadata, so it shares its page.
+        let checksum = ArtifactChecksum.section(for: [(SectionName.text, code.text)] + sections.map { ($0.name, $0.bytes) })
+        sections.insert(ELFSection(name: SectionName.checksum, bytes: checksum, alignment: 8), at: 1)
         var symbols: [ELFSymbol] = []
         var exportedFunctions: [UInt32: [String]] = [:]
         for e in metadata.exports where e.kind == .function {

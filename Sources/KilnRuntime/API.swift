@@ -69,6 +69,9 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
         case abiVersion
         /// The artifact's code needs instructions this CPU lacks.
         case unsupportedCPU
+        /// The checksum over code, metadata, lazy funcrefs and table images does not match:
+        /// the file was damaged after it was compiled.
+        case checksumMismatch
         /// Anything else inconsistent (bad offsets, missing sections, bad metadata).
         case corrupt
     }

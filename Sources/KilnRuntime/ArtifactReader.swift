@@ -79,6 +79,12 @@ struct Cursor {
 extension LoadError {
     static func truncated(_ m: String) -> LoadError { LoadError(kind: .truncated, message: "truncated artifact: \(m)") }
     static func corrupt(_ m: String) -> LoadError { LoadError(kind: .corrupt, message: "corrupt artifact: \(m)") }
+    /// The checksum finds damage (docs/artifact-format.md).
+    static func damaged(_ m: String) -> LoadError {
+        LoadError(
+            kind: .checksumMismatch,
+            message: "damaged artifact: \(m); the file changed after it was compiled, compile it again")
+    }
     static func notELF(_ m: String) -> LoadError { LoadError(kind: .notELF, message: "not an ELF file: \(m)") }
     static func wrongISA(_ m: String) -> LoadError { LoadError(kind: .wrongISA, message: "wrong ISA: \(m)") }
     static func unsupportedCPU(_ m: String) -> LoadError {
@@ -254,6 +260,11 @@ enum ArtifactReader {
             )
         }
 
+        // Damage to anything the host trusts is found before it is read; an artifact
+        // without a checksum is refused after the version check (older ABIs had none).
+        let checksum = try unique(SectionName.checksum)
+        if let checksum { try verifyChecksum(fd, fileSize: fileSize, sections: sections, stored: checksum) }
+
         // Metadata: ABI version and target before anything else.
         let metaCursor = try read(
             fd, fileSize: fileSize, offset: meta.offset, count: meta.size, what: SectionName.metadata)
@@ -276,6 +287,7 @@ enum ArtifactReader {
             let name = TargetISA(rawValue: target)?.name ?? "unknown target \(target)"
             throw LoadError.wrongISA("the metadata targets \(name), this host is \(TargetISA.host.name)")
         }
+        guard checksum != nil else { throw LoadError.corrupt("no \(SectionName.checksum) section") }
         let metadata: ArtifactMetadata
         do {
             metadata = try ArtifactMetadata.decode(metaCursor.bytes)
@@ -286,6 +298,42 @@ enum ArtifactReader {
         }
         try checkReferences(metadata, text: text, memoryImage: memoryImage)
         return CheckedArtifact(sections: sections, text: text, memoryImage: memoryImage, metadata: metadata)
+    }
+
+    /// Recomputes the ``ArtifactChecksum`` of the covered sections (code, metadata, lazy
+    /// funcrefs, table images) and refuses the artifact if it differs from the stored one.
+    static func verifyChecksum(
+        _ fd: borrowing FileDescriptor, fileSize: UInt64, sections: [SectionInfo], stored: SectionInfo
+    ) throws(LoadError) {
+        let storedBytes = try read(fd, fileSize: fileSize, offset: stored.offset, count: stored.size, what: SectionName.checksum)
+        guard let expected = ArtifactChecksum.decode(storedBytes.bytes) else {
+            throw LoadError.damaged(
+                "\(SectionName.checksum) is \(stored.size) bytes, expected \(ArtifactChecksum.sectionSize)")
+        }
+        guard expected.algorithm == ArtifactChecksum.algorithm else {
+            throw LoadError.damaged("\(SectionName.checksum) names an unknown algorithm (\(expected.algorithm))")
+        }
+        var covered: [(name: String, contentHash: UInt64)] = []
+        for s in sections where ArtifactChecksum.covers(section: s.name) {
+            guard s.type != ELF.sectionNoBits else { throw LoadError.corrupt("section \(s.name) has no contents in the file") }
+            let contents = try read(fd, fileSize: fileSize, offset: s.offset, count: s.size, what: s.name)
+            covered.append((s.name, contents.bytes.withUnsafeBytes { ArtifactChecksum.hash($0) }))
+        }
+        let computed = ArtifactChecksum.combine(covered)
+        guard computed == expected.hash, UInt32(covered.count) == expected.coveredSections else {
+            var names = ""
+            for (i, c) in covered.enumerated() { names += (i == 0 ? "" : ", ") + c.name }
+            throw LoadError.damaged(
+                "the checksum over \(names) does not match (stored \(hex64(expected.hash)) over \(expected.coveredSections) sections, computed \(hex64(computed)) over \(covered.count))"
+            )
+        }
+    }
+
+    static func hex64(_ v: UInt64) -> String {
+        let digits: [Character] = Array("0123456789abcdef")
+        var s = "0x"
+        for i in (0..<16).reversed() { s.append(digits[Int((v >> (4 * UInt64(i))) & 15)]) }
+        return s
     }
 
     /// Every code offset within `.text`, every index within its space, the memory image

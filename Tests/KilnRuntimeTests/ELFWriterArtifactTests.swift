@@ -17,10 +17,10 @@ import Testing
         let metadata = HandAssembled.metadata()
         let image = ELFImage(
             machine: UInt16(TargetISA.x86_64.rawValue), soname: "fixture.so", text: try contents(".text"),
-            readOnlySections: [
+            readOnlySections: withChecksum(text: try contents(".text"), [
                 ELFSection(name: SectionName.metadata, bytes: metadata.encode(), alignment: 16),
                 ELFSection(name: SectionName.memoryImage, bytes: try contents(".kiln.memimg"), alignment: 4096),
-            ],
+            ]),
             symbols: [
                 ELFSymbol(name: "answer", section: 0, offset: 0, size: 0x40, kind: .function, isExported: true)
             ])
@@ -59,7 +59,7 @@ import Testing
             try writeSharedObject(
                 ELFImage(
                     machine: 62, soname: "empty.so", text: [],
-                    readOnlySections: [ELFSection(name: SectionName.metadata, bytes: m.encode(), alignment: 16)],
+                    readOnlySections: withChecksum(text: [], [ELFSection(name: SectionName.metadata, bytes: m.encode(), alignment: 16)]),
                     symbols: []))
         }
         let module = try Module(bytes: try write(m), engine: engine)
@@ -82,4 +82,10 @@ import Testing
             #expect(t.kind == .outOfBoundsMemoryAccess)
         }
     }
+}
+
+/// `sections` and the checksum section over them and `text`, as the compiler writes it.
+func withChecksum(text: [UInt8], _ sections: [ELFSection]) -> [ELFSection] {
+    let checksum = ArtifactChecksum.section(for: [(SectionName.text, text)] + sections.map { ($0.name, $0.bytes) })
+    return sections + [ELFSection(name: SectionName.checksum, bytes: checksum, alignment: 8)]
 }

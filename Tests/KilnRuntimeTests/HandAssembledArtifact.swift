@@ -209,6 +209,8 @@ enum HandAssembled {
             .org 0x700, 0xcc
             .section .kiln.meta,"a"
             .incbin "meta.bin"
+            .section .kiln.checksum,"a"
+            .zero 16
             .section .kiln.memimg,"a"
             .p2align 12
             .ascii "hello, memory image"
@@ -238,7 +240,33 @@ enum HandAssembled {
             let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw FixtureError(message: "clang failed: \(message)")
         }
-        return [UInt8](try Data(contentsOf: dir.appendingPathComponent("a.so")))
+        return sealed([UInt8](try Data(contentsOf: dir.appendingPathComponent("a.so"))))
+    }
+
+    /// `linked` with its `.kiln.checksum` section filled in (what the compiler writes),
+    /// found through the ELF section headers.
+    static func sealed(_ linked: [UInt8]) -> [UInt8] {
+        func field(_ at: Int, _ n: Int) -> Int {
+            var v = 0
+            for i in 0..<n { v |= Int(linked[at + i]) << (8 * i) }
+            return v
+        }
+        let shoff = field(0x28, 8), shnum = field(0x3C, 2), shstrndx = field(0x3E, 2)
+        let names = field(shoff + 64 * shstrndx + 0x18, 8)
+        var sections: [(name: String, offset: Int, bytes: [UInt8])] = []
+        for i in 1..<shnum {
+            let header = shoff + 64 * i
+            var end = names + field(header, 4)
+            while linked[end] != 0 { end += 1 }
+            let name = String(decoding: linked[(names + field(header, 4))..<end], as: UTF8.self)
+            let offset = field(header + 0x18, 8), size = field(header + 0x20, 8)
+            sections.append((name, offset, field(header + 4, 4) == 8 ? [] : Array(linked[offset..<offset + size])))
+        }
+        var out = linked
+        let checksum = ArtifactChecksum.section(for: sections.map { ($0.name, $0.bytes) })
+        let at = sections.first { $0.name == SectionName.checksum }!.offset
+        out.replaceSubrange(at..<at + checksum.count, with: checksum)
+        return out
     }
 
     /// The standard fixture, built once per test process.

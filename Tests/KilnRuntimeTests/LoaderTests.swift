@@ -86,7 +86,7 @@ func loadError(_ bytes: [UInt8]) -> LoadError? {
         var bytes = HandAssembled.standard
         let at = try #require(bytes.firstIndex(of: ArtifactMetadata.magic)) + 8
         bytes[at] = 99
-        let e = try #require(loadError(bytes))
+        let e = try #require(loadError(HandAssembled.sealed(bytes)))
         #expect(e.kind == .abiVersion)
         #expect(e.message.contains("ABI version 99"))
     }
@@ -98,13 +98,14 @@ func loadError(_ bytes: [UInt8]) -> LoadError? {
         bytes[at + 16] = 0xFF
         bytes[at + 17] = 0xFF
         bytes[at + 18] = 0xFF
-        let e = try #require(loadError(bytes))
+        // Checksummed again: a file made to pass the checksum still meets every metadata check.
+        let e = try #require(loadError(HandAssembled.sealed(bytes)))
         #expect(e.kind == .corrupt)
         #expect(e.message.contains("metadata") && e.message.contains("exceeds"))
         // A bad magic.
         var bytes2 = HandAssembled.standard
         bytes2[at] = UInt8(ascii: "X")
-        let e2 = try #require(loadError(bytes2))
+        let e2 = try #require(loadError(HandAssembled.sealed(bytes2)))
         #expect(e2.kind == .corrupt && e2.message.contains("KILNMETA"))
     }
 
@@ -190,5 +191,25 @@ func loadError(_ bytes: [UInt8]) -> LoadError? {
             if let e = loadError(bytes) { kinds[e.kind, default: 0] += 1 }
         }
         #expect(kinds[.corrupt, default: 0] > 0)
+        #expect(kinds[.checksumMismatch, default: 0] > 0)
+    }
+
+    /// Flipped metadata bytes under a recomputed checksum (as a file made to deceive would
+    /// carry): the metadata checks alone refuse or accept; nothing crashes.
+    @Test func mutatedMetadataWithAValidChecksumNeverCrashesTheLoader() throws {
+        let good = HandAssembled.standard
+        let module = try Module(bytes: good, engine: engine)
+        let meta = try #require(module.sections.first { $0.name == ".kiln.meta" })
+        var rng = Rng(state: 0x2545_F491_4F6C_DD1D)
+        var kinds: [LoadError.Kind: Int] = [:]
+        for _ in 0..<1000 {
+            var bytes = good
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                bytes[Int(meta.offset) + Int(rng.next() % meta.size)] = UInt8(truncatingIfNeeded: rng.next())
+            }
+            if let e = loadError(HandAssembled.sealed(bytes)) { kinds[e.kind, default: 0] += 1 }
+        }
+        #expect(kinds[.corrupt, default: 0] > 0)
+        #expect(kinds[.checksumMismatch, default: 0] == 0)
     }
 }

@@ -300,6 +300,8 @@ enum TableFixture {
             .org 0x600, 0xcc
             .section .kiln.meta,"a"
             .incbin "meta.bin"
+            .section .kiln.checksum,"a"
+            .zero 16
             .section .kiln.lazyfuncs,"a"
             .p2align 4
             \(lazyFuncs)
@@ -339,7 +341,7 @@ enum TableFixture {
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw FixtureError(message: "clang failed: \(message)") }
-        return [UInt8](try Data(contentsOf: dir.appendingPathComponent("a.so")))
+        return HandAssembled.sealed([UInt8](try Data(contentsOf: dir.appendingPathComponent("a.so"))))
     }
 
     static func module(_ o: Options = Options()) throws -> Module {
