@@ -1,29 +1,31 @@
 import KilnABI
 
 /// A machine register named target-independently: an index into the backend's
-/// register file plus its class. Each ISA maps indices to its encodings (x86-64:
-/// 0-15 = rax..r15, 16-31 = xmm0..xmm15).
+/// register file plus its class. Room for 32 registers per class (AArch64 has 31
+/// general-purpose and 32 SIMD/float registers): 0-31 are general-purpose, 32-63 float.
+/// Each ISA maps the number within the class to its encoding (x86-64: 0-15 = rax..r15,
+/// xmm0..xmm15).
 public struct Reg: Hashable, Sendable {
     public let raw: UInt8
     @inlinable public init(raw: UInt8) { self.raw = raw }
     @inlinable public static func gpr(_ n: UInt8) -> Reg { Reg(raw: n) }
-    @inlinable public static func fpr(_ n: UInt8) -> Reg { Reg(raw: n + 16) }
-    @inlinable public var isFloat: Bool { raw >= 16 }
+    @inlinable public static func fpr(_ n: UInt8) -> Reg { Reg(raw: n + 32) }
+    @inlinable public var isFloat: Bool { raw >= 32 }
     /// The hardware number within its class.
-    @inlinable public var number: UInt8 { raw & 15 }
+    @inlinable public var number: UInt8 { raw & 31 }
 }
 
 /// A set of registers as a bitmask over ``Reg/raw``.
 public struct RegSet: Sendable, Equatable {
-    public var bits: UInt32
-    @inlinable public init(bits: UInt32 = 0) { self.bits = bits }
+    public var bits: UInt64
+    @inlinable public init(bits: UInt64 = 0) { self.bits = bits }
     @inlinable public init(_ regs: [Reg]) {
         bits = 0
-        for r in regs { bits |= 1 << UInt32(r.raw) }
+        for r in regs { bits |= 1 << UInt64(r.raw) }
     }
-    @inlinable public func contains(_ r: Reg) -> Bool { bits & (1 << UInt32(r.raw)) != 0 }
-    @inlinable public mutating func insert(_ r: Reg) { bits |= 1 << UInt32(r.raw) }
-    @inlinable public mutating func remove(_ r: Reg) { bits &= ~(1 << UInt32(r.raw)) }
+    @inlinable public func contains(_ r: Reg) -> Bool { bits & (1 << UInt64(r.raw)) != 0 }
+    @inlinable public mutating func insert(_ r: Reg) { bits |= 1 << UInt64(r.raw) }
+    @inlinable public mutating func remove(_ r: Reg) { bits &= ~(1 << UInt64(r.raw)) }
     @inlinable public var isEmpty: Bool { bits == 0 }
     /// The lowest register of the set, if any.
     @inlinable public var first: Reg? { bits == 0 ? nil : Reg(raw: UInt8(bits.trailingZeroBitCount)) }
