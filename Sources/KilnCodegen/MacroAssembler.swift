@@ -199,6 +199,26 @@ public protocol MacroAssembler {
     /// is a compile error naming the function and offset, never a stopped process.
     var internalFailure: String? { get }
 
+    // Module (driven by ``ModuleCompiler``)
+    /// Pads the code with the ISA's filler (a trapping instruction) up to a multiple of
+    /// `alignment`.
+    mutating func alignCode(to alignment: Int)
+    /// Direct calls emitted so far: where each one's target field is and which function
+    /// (whole index space) it calls.
+    var directCalls: [(at: Int, function: UInt32)] { get }
+    /// Makes the direct call at `at` reach the code at offset `target`.
+    mutating func patchDirectCall(at: Int, to target: Int)
+    /// Every trapping instruction emitted so far.
+    var trapSites: [TrapSite] { get }
+    /// The code emitted so far.
+    var codeBytes: [UInt8] { get }
+    /// The host->wasm entry trampoline of a signature (docs/abi.md).
+    mutating func emitEntryTrampoline(_ signature: Signature)
+    /// The wasm->host call stub of a signature (docs/abi.md).
+    mutating func emitHostCallStub(_ signature: Signature)
+    /// The lazy-init trampoline of the module's table images (docs/tables.md).
+    mutating func emitLazyTrampoline()
+
     // Frame
     /// Emits the prologue: frame setup, then the stack-limit check unless `stackCheck`
     /// is false (a small leaf, see `FunctionCompiler.needsStackCheck`). The frame size

@@ -12,7 +12,7 @@ public struct X64MacroAssembler: MacroAssembler {
     /// Every trapping instruction emitted so far, in code order.
     public var trapSites: [TrapSite] = []
     /// `call rel32` fields to patch with a defined function's offset.
-    public var callFixups: [(at: Int, function: UInt32)] = []
+    public var directCalls: [(at: Int, function: UInt32)] = []
 
     // Per-function state.
     var labelOffsets: [Int] = []
@@ -41,6 +41,16 @@ public struct X64MacroAssembler: MacroAssembler {
     }
 
     public var offset: Int { asm.offset }
+    public var codeBytes: [UInt8] { asm.bytes }
+
+    /// Pads with `int3`.
+    public mutating func alignCode(to alignment: Int) {
+        while asm.offset % alignment != 0 { asm.byte(0xCC) }
+    }
+
+    public mutating func patchDirectCall(at: Int, to target: Int) {
+        asm.patch32(at: at, UInt32(bitPattern: Int32(target - (at + 4))))
+    }
 
     // MARK: frame
 
@@ -437,7 +447,7 @@ public struct X64MacroAssembler: MacroAssembler {
         switch target {
         case .direct(let function):
             let at = asm.call(rel32: 0)
-            callFixups.append((at, function))
+            directCalls.append((at, function))
         case .imported(let offset):
             asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.code)))
             asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.vmctx)))
@@ -487,7 +497,7 @@ public struct X64MacroAssembler: MacroAssembler {
         switch target {
         case .direct(let function):
             let at = asm.jmp(rel32: 0)
-            callFixups.append((at, function))
+            directCalls.append((at, function))
         case .imported(let offset):
             asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.code)))
             asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.vmctx)))
