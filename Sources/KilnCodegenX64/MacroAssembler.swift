@@ -15,9 +15,7 @@ public struct X64MacroAssembler: MacroAssembler {
     public var directCalls: [(at: Int, function: UInt32)] = []
 
     // Per-function state.
-    var labelOffsets: [Int] = []
-    var fixups: [(at: Int, label: Int32)] = []
-    var trapLabels: [Int32] = Array(repeating: -1, count: 16)
+    var labels = LabelTable()
     var frameSizeAt = 0
     /// The general-purpose scratch of `copy`, `storeImm`, float constants and
     /// ``withScratch(_:_:)``: r11, except between the call_indirect sequence and its call,
@@ -84,21 +82,18 @@ public struct X64MacroAssembler: MacroAssembler {
             jump(p.back)
         }
         lazyInitPaths.removeAll(keepingCapacity: true)
-        for k in 0..<trapLabels.count where trapLabels[k] >= 0 {
-            bind(Label(id: trapLabels[k]))
-            trap(TrapKind(rawValue: UInt8(k))!)
+        for (kind, label) in labels.usedTrapLabels {
+            bind(label)
+            trap(kind)
         }
-        for f in fixups {
-            let target = labelOffsets[Int(f.label)]
-            guard target >= 0 else {
+        for f in labels.fixups {
+            guard let target = labels.offset(of: f.label) else {
                 failInternally("unbound label")
                 continue
             }
-            asm.patch32(at: f.at, UInt32(bitPattern: Int32(target - (f.at + 4))))
+            asm.patch32(at: f.at, UInt32(bitPattern: Int32(target - (f.at + 4))))  // every fixup is a rel32
         }
-        labelOffsets.removeAll(keepingCapacity: true)
-        fixups.removeAll(keepingCapacity: true)
-        for k in 0..<trapLabels.count { trapLabels[k] = -1 }
+        labels.reset()
     }
 
     public mutating func epilogueAndReturn(argumentBytes: Int) {
@@ -408,20 +403,17 @@ public struct X64MacroAssembler: MacroAssembler {
     // MARK: labels and traps
 
     public mutating func newLabel() -> Label {
-        labelOffsets.append(-1)
-        return Label(id: Int32(labelOffsets.count - 1))
+        labels.newLabel()
     }
 
-    public mutating func bind(_ label: Label) { labelOffsets[Int(label.id)] = asm.offset }
+    public mutating func bind(_ label: Label) { labels.bind(label, at: asm.offset) }
 
     public mutating func jump(_ label: Label) {
-        let at = asm.jmp(rel32: 0)
-        fixups.append((at, label.id))
+        labels.addFixup(at: asm.jmp(rel32: 0), to: label)
     }
 
     mutating func jcc(_ cc: CondCode, _ label: Label) {
-        let at = asm.jcc(cc, rel32: 0)
-        fixups.append((at, label.id))
+        labels.addFixup(at: asm.jcc(cc, rel32: 0), to: label)
     }
 
     public mutating func branch(onZero: Bool, _ reg: Reg, _ size: OperandSize, to label: Label) {
@@ -436,9 +428,7 @@ public struct X64MacroAssembler: MacroAssembler {
 
     /// Jumps to the function's shared out-of-line `ud2` for `kind` when `cc` holds.
     mutating func trapIf(_ cc: CondCode, _ kind: TrapKind) {
-        let k = Int(kind.rawValue)
-        if trapLabels[k] < 0 { trapLabels[k] = newLabel().id }
-        jcc(cc, Label(id: trapLabels[k]))
+        jcc(cc, labels.trapLabel(kind))
     }
 
     // MARK: calls
