@@ -499,13 +499,13 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         }
     }
 
-    /// ``popRegImm()`` with ``popReadOnly()``'s register.
-    @inlinable mutating func popRegImmReadOnly() -> RegImm {
+    /// ``popRegImm(for:_:)`` with ``popReadOnly()``'s register.
+    @inlinable mutating func popRegImmReadOnly(for use: ImmediateUse, _ size: OperandSize) -> RegImm {
         if let r = topLocalRegister() {
             stack.removeLast()
             return .reg(r)
         }
-        return popRegImm()
+        return popRegImm(for: use, size)
     }
 
     /// Pops the top value into the given register, which the caller has taken.
@@ -523,13 +523,14 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         }
     }
 
-    /// Pops the top value as an immediate when it is a constant that fits, else a register.
-    @inlinable mutating func popRegImm() -> RegImm {
+    /// Pops the top value as an immediate when it is a constant the backend encodes for
+    /// `use`, else a register.
+    @inlinable mutating func popRegImm(for use: ImmediateUse, _ size: OperandSize) -> RegImm {
         if case .const(let k, let bits) = stack[stack.count - 1], k.isIntegerClass {
-            let s = Int64(bitPattern: bits)
-            if k == .i32 || (s >= Int64(Int32.min) && s <= Int64(Int32.max)) {
+            let value = k == .i32 ? Int64(Int32(truncatingIfNeeded: bits)) : Int64(bitPattern: bits)
+            if Int32(exactly: value) != nil, masm.encodesImmediate(value, for: use, size) {
                 stack.removeLast()
-                return .imm(Int32(truncatingIfNeeded: s))
+                return .imm(Int32(truncatingIfNeeded: value))
             }
         }
         return .reg(popReg().0)

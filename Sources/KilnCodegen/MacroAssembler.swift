@@ -76,6 +76,11 @@ public enum IntBinOp: Sendable {
     }
 }
 public enum IntUnOp: Sendable { case clz, ctz, popcnt }
+/// What an immediate operand is for, so the backend can say whether it encodes one.
+public enum ImmediateUse: Sendable {
+    case binary(IntBinOp)
+    case compare
+}
 public enum DivRemKind: Sendable { case divS, divU, remS, remU }
 public enum ExtendKind: Sendable {
     case i32Extend8S, i32Extend16S, i64Extend8S, i64Extend16S, i64Extend32S, i64ExtendI32S, i64ExtendI32U, i32WrapI64
@@ -262,6 +267,11 @@ public protocol MacroAssembler {
     mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm)
     /// Whether ``intBinary(_:_:dst:lhs:rhs:)`` takes `dst != lhs` for this operation.
     func supportsThreeOperand(_ op: IntBinOp, _ rhs: RegImm) -> Bool
+    /// Whether the constant `value` (an i32 sign-extended from its 32 bits) can be the
+    /// right operand of `use` as an immediate (`RegImm.imm`); otherwise the lowering puts
+    /// it in a register. Each ISA answers for its encodings (x86-64: a sign-extended
+    /// imm32; AArch64 has 12-bit arithmetic and bitmask logical immediates).
+    func encodesImmediate(_ value: Int64, for use: ImmediateUse, _ size: OperandSize) -> Bool
     mutating func intUnary(_ op: IntUnOp, _ size: OperandSize, dst: Reg, src: Reg)
     /// Division and remainder with the spec's traps; operands in
     /// ``CallingConvention/divisionRegisters`` where the ISA needs them.

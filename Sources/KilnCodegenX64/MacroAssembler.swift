@@ -192,6 +192,11 @@ public struct X64MacroAssembler: MacroAssembler {
         }
     }
 
+    /// Every ALU and compare form takes a sign-extended imm32 (of the operation's width).
+    public func encodesImmediate(_ value: Int64, for use: ImmediateUse, _ size: OperandSize) -> Bool {
+        Int32(exactly: value) != nil
+    }
+
     public mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm) {
         let w: Width = size == .s32 ? .l : .q
         let d = dst.gpr

@@ -29,7 +29,10 @@ extension FunctionCompiler {
         guard reachable else { return }
         let c = Self.comparison(cmp)
         let rhs: RegImm
-        if case .float = c { rhs = .reg(popReadOnly()) } else { rhs = popRegImmReadOnly() }
+        switch c {
+        case .float: rhs = .reg(popReadOnly())
+        case .int(_, let size): rhs = popRegImmReadOnly(for: .compare, size)
+        }
         let lhs = popReadOnly()
         push(.cond(c, lhs, rhs))
     }
@@ -218,7 +221,7 @@ extension FunctionCompiler {
             popInto(fixed)
             rhs = .reg(fixed)
         } else {
-            rhs = popRegImmReadOnly()
+            rhs = popRegImmReadOnly(for: .binary(op), size)
         }
         // Where the result goes and which operands the instruction reads:
         // 1. straight into the local the next instruction sets: three-operand when the
