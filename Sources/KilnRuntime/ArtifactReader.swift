@@ -406,8 +406,10 @@ enum ArtifactReader {
             guard section.offset % ELF.alignment == 0 else {
                 throw LoadError.corrupt("\(SectionName.memoryImage) is not at a 4096-aligned file offset")
             }
-            let page = UInt64(Posix.pageSize)
-            guard image.memoryOffset % page == 0, image.length % page == 0, image.length <= section.size,
+            // The artifact's own unit (4 KiB), not the host's page: on a 16 or 64 KiB-page
+            // kernel an image the host cannot map is copied (Instance.mapImage).
+            let unit = ELF.alignment
+            guard image.memoryOffset % unit == 0, image.length % unit == 0, image.length <= section.size,
                 image.memoryOffset <= 1 << 32, image.length <= (1 << 32) - image.memoryOffset
             else {
                 throw LoadError.corrupt(

@@ -259,7 +259,10 @@ public final class Instance {
 
     private func mapImage(_ image: MemoryImageEntry, into memory: Memory) throws(RuntimeError) {
         guard let section = module.memoryImageSection else { return }  // checked at load
-        if section.offset % UInt64(Posix.pageSize) == 0 {
+        if Self.canMapImage(
+            fileOffset: section.offset, memoryOffset: image.memoryOffset, length: image.length,
+            pageSize: UInt64(Posix.pageSize))
+        {
             do {
                 try memory.mapImage(
                     module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length)
@@ -269,7 +272,7 @@ public final class Instance {
                 throw RuntimeError.resource("cannot map the memory image: \(error)")
             }
         }
-        // Host pages larger than the artifact's alignment: copy instead.
+        // Host pages larger than the artifact's 4 KiB alignment: copy instead.
         let bytes: [UInt8]
         do {
             bytes = try Posix.pread(module.file, offset: section.offset, count: Int(image.length))
@@ -277,6 +280,13 @@ public final class Instance {
             throw RuntimeError.resource("cannot read the memory image: \(error)")
         }
         try memory.write(bytes, at: image.memoryOffset)
+    }
+
+    /// Whether a memory image can be mapped straight from the file: its file offset, its
+    /// place in linear memory and its length all fall on host pages (artifacts align them
+    /// to 4 KiB; a 16 or 64 KiB-page host may not be able to map them).
+    static func canMapImage(fileOffset: UInt64, memoryOffset: UInt64, length: UInt64, pageSize: UInt64) -> Bool {
+        fileOffset % pageSize == 0 && memoryOffset % pageSize == 0 && length % pageSize == 0
     }
 
     // MARK: - Constant expressions

@@ -213,3 +213,15 @@ func loadError(_ bytes: [UInt8]) -> LoadError? {
         #expect(kinds[.checksumMismatch, default: 0] == 0)
     }
 }
+
+/// A memory image is laid out in the artifact's 4 KiB unit; a host with larger pages
+/// copies what it cannot map, and the loader never refuses the artifact for it.
+@Suite struct HostPageSizeTests {
+    @Test func imagesOnHostPagesAreMappedOthersCopied() {
+        #expect(Instance.canMapImage(fileOffset: 0x1000, memoryOffset: 0x2000, length: 0x1000, pageSize: 4096))
+        #expect(!Instance.canMapImage(fileOffset: 0x1000, memoryOffset: 0, length: 0x10000, pageSize: 65536))
+        #expect(!Instance.canMapImage(fileOffset: 0x10000, memoryOffset: 0x1000, length: 0x10000, pageSize: 65536))
+        #expect(!Instance.canMapImage(fileOffset: 0x10000, memoryOffset: 0, length: 0x3000, pageSize: 16384))
+        #expect(Instance.canMapImage(fileOffset: 0x20000, memoryOffset: 0x10000, length: 0x10000, pageSize: 65536))
+    }
+}
