@@ -95,7 +95,9 @@ let package = Package(
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "KilnCompiler", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST"], swiftSettings: settings),
         .testTarget(
-            name: "KilnWASITests", dependencies: ["KilnWASI", "KilnRuntime", "KilnCompiler"], swiftSettings: settings),
+            name: "KilnWASITests",
+            dependencies: ["KilnWASI", "KilnRuntime", "KilnCompiler", "KilnABI", .product(name: "WASI", package: "WasmKit")],
+            swiftSettings: settings),
         .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),
     ]
