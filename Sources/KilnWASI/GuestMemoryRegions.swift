@@ -57,7 +57,9 @@ let preview1Regions: [String: [GuestRegion]] = [
     "path_filestat_set_times": [.bytes(pointer: 2, length: 3)],
     "path_link": [.bytes(pointer: 2, length: 3), .bytes(pointer: 5, length: 6)],
     "path_open": [.bytes(pointer: 2, length: 3), .fixed(pointer: 8, size: 4)],
-    "path_readlink": [.bytes(pointer: 1, length: 2), .bytes(pointer: 3, length: 4), .fixed(pointer: 5, size: 4)],
+    // WasmKit writes only the prefix the link fills, and on purpose does not require the
+    // rest of the buffer to exist; the view checks (and faults) what it writes.
+    "path_readlink": [.bytes(pointer: 1, length: 2), .fixed(pointer: 5, size: 4)],
     "path_remove_directory": [.bytes(pointer: 1, length: 2)],
     "path_rename": [.bytes(pointer: 1, length: 2), .bytes(pointer: 4, length: 5)],
     "path_symlink": [.bytes(pointer: 0, length: 1), .bytes(pointer: 3, length: 4)],

@@ -97,3 +97,40 @@ import Testing
         #expect(run.stderr.contains("wasm trap: unreachable"), "\(run.stderr)")
     }
 }
+
+extension WASICommandLineTests {
+    /// The example host (Sources/KilnExampleHost) runs a WASI command after its plugin.
+    @Test func theExampleHostRunsAWASICommand() throws {
+        let dir = try Guest.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugin = dir.appendingPathComponent("plugin.so").path
+        let command = dir.appendingPathComponent("args_env.so").path
+        let wat = WASIFixtures.root.appendingPathComponent("Fixtures/examples/plugin.wat").path
+        #expect(try Self.kiln(["compile", wat, "-o", plugin]).status == 0)
+        #expect(try Self.kiln(["compile", try Self.fixture("args_env", in: dir), "-o", command]).status == 0)
+        let process = Process()
+        process.executableURL = WASIFixtures.root.appendingPathComponent(".build/debug/kiln-example-host")
+        process.arguments = [plugin, command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.hasPrefix("plugin says: hello, kiln\n"))
+        #expect(output.hasSuffix("""
+            after the trap: add(1, 2) = 3
+            argc=4
+            argv[0]=hello
+            argv[1]=from
+            argv[2]=the
+            argv[3]=host
+            from=(unset)
+            the=(unset)
+            host=(unset)
+            environ has 1 entries
+            the WASI command exited with 0
+
+            """), "\(output)")
+    }
+}
