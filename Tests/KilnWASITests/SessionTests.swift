@@ -22,6 +22,21 @@ import WASI
         let provided = Set(bridge.hostFunctions(capabilities: WASICapability<LinearMemoryView>.all).keys)
         #expect(provided.count == 46)
         #expect(provided == Set(preview1Regions.keys))
+        // Every argument a region names exists and is an i32 (a guest pointer or length).
+        for (name, function) in bridge.hostFunctions(capabilities: WASICapability<LinearMemoryView>.all) {
+            for region in preview1Regions[name] ?? [] {
+                let indices: [Int]
+                switch region {
+                case .fixed(let p, _): indices = [p]
+                case .bytes(let p, let l): indices = [p, l]
+                case .array(let p, let c, _), .buffers(let p, let c): indices = [p, c]
+                case .arguments, .environment: indices = [0, 1]
+                }
+                for i in indices {
+                    #expect(i < function.type.parameters.count && function.type.parameters[i] == .i32, "\(name) argument \(i)")
+                }
+            }
+        }
     }
 
     /// A range the pointer table did not foresee: the implementation gets zeroed scratch
