@@ -6,28 +6,8 @@ import Testing
 @Suite struct WASICommandLineTests {
     static let kiln = WASIFixtures.root.appendingPathComponent(".build/debug/kiln")
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func kiln(_ arguments: [String], stdin: String = "") throws -> Run {
-        let process = Process()
-        process.executableURL = kiln
-        process.arguments = arguments
-        let (input, output, errors) = (Pipe(), Pipe(), Pipe())
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        // stderr is small; read stdout to its end first, then stderr.
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    static func kiln(_ arguments: [String], stdin: String = "") throws -> ChildProcess {
+        try ChildProcess.run(kiln, arguments, stdin: stdin)
     }
 
     /// A fixture's .wasm, copied into `dir` (so argv[0] is predictable).
@@ -108,15 +88,10 @@ extension WASICommandLineTests {
         let wat = WASIFixtures.root.appendingPathComponent("Fixtures/examples/plugin.wat").path
         #expect(try Self.kiln(["compile", wat, "-o", plugin]).status == 0)
         #expect(try Self.kiln(["compile", try Self.fixture("args_env", in: dir), "-o", command]).status == 0)
-        let process = Process()
-        process.executableURL = WASIFixtures.root.appendingPathComponent(".build/debug/kiln-example-host")
-        process.arguments = [plugin, command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let host = try ChildProcess.run(
+            WASIFixtures.root.appendingPathComponent(".build/debug/kiln-example-host"), [plugin, command])
+        let output = host.stdout
+        #expect(host.status == 0, "\(host.stderr)")
         #expect(output.hasPrefix("plugin says: hello, kiln\n"))
         #expect(output.hasSuffix("""
             after the trap: add(1, 2) = 3

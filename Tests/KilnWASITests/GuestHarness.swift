@@ -80,8 +80,15 @@ enum Guest {
         return (box, sandbox, secret)
     }
 
-    /// The number of descriptors this process has open.
-    static func openDescriptorCount() throws -> Int {
-        try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count
+    /// How many of this process's descriptors are open on `directory` or a file beneath it
+    /// (by their /proc/self/fd links: other tests running meanwhile open other paths).
+    static func openDescriptors(under directory: URL) throws -> Int {
+        let prefix = directory.resolvingSymlinksInPath().path
+        return try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").filter { fd in
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)") else {
+                return false
+            }
+            return target == prefix || target.hasPrefix(prefix + "/")
+        }.count
     }
 }

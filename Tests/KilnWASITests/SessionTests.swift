@@ -94,7 +94,7 @@ import WASI
         let module = try Guest.compile("hello_rs", Variant(tableInit: .image))
         let devNull = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
         defer { try? devNull.close() }
-        let before = try Guest.openDescriptorCount()
+        #expect(try Guest.openDescriptors(under: sandbox) == 0)
         for round in 0..<5 {
             var imports = Imports()
             let wasi = try imports.defineWASI(
@@ -103,12 +103,16 @@ import WASI
                     stdout: devNull.fileDescriptor))
             let instance = try Instance(module: module, store: Store(engine: engine), imports: imports)
             #expect(try WASISession.runCommand(instance) == UInt32(round))
+            #expect(try Guest.openDescriptors(under: sandbox) >= 1)  // the preopen, at least
             try wasi.close()
+            #expect(try Guest.openDescriptors(under: sandbox) == 0)
         }
-        #expect(try Guest.openDescriptorCount() == before)
         // A session dropped without close() closes itself.
-        do { _ = try WASISession(configuration: WASIConfiguration(preopens: [.init(hostPath: sandbox.path, guestPath: "/s")])) }
-        #expect(try Guest.openDescriptorCount() == before)
+        do {
+            let session = try WASISession(configuration: WASIConfiguration(preopens: [.init(hostPath: sandbox.path, guestPath: "/s")]))
+            try withExtendedLifetime(session) { #expect(try Guest.openDescriptors(under: sandbox) == 1) }
+        }
+        #expect(try Guest.openDescriptors(under: sandbox) == 0)
     }
 
     @Test func proc_exitReachesTheCallerTyped() throws {

@@ -39,20 +39,43 @@ enum WASIFixtures {
         guard FileManager.default.isExecutableFile(atPath: command[0]) else {
             throw BuildError(description: "\(command[0]) is missing: `make test` installs it (see the Makefile's APT_PACKAGES)")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let log = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BuildError(description: "\(command.joined(separator: " ")) failed:\n\(String(decoding: log, as: UTF8.self))")
+        let build = try ChildProcess.run(URL(fileURLWithPath: command[0]), Array(command.dropFirst()))
+        guard build.status == 0 else {
+            throw BuildError(description: "\(command.joined(separator: " ")) failed:\n\(build.stdout)\(build.stderr)")
         }
         let bytes = [UInt8](try Data(contentsOf: output.appendingPathComponent("\(name).wasm")))
         built[name] = bytes
         return bytes
+    }
+}
+
+/// A program run to its end: its exit status and what it wrote to each stream.
+struct ChildProcess {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    /// Runs `executable` with `arguments`, `stdin` as its standard input.
+    static func run(_ executable: URL, _ arguments: [String], stdin: String = "") throws -> ChildProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let (input, output, errors) = (Pipe(), Pipe(), Pipe())
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        // Both streams are read at once, so neither pipe can fill up and stall the child.
+        nonisolated(unsafe) var err = Data()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { err = errors.fileHandleForReading.readDataToEndOfFile() }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return ChildProcess(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
     }
 }
