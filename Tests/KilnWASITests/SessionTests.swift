@@ -110,7 +110,8 @@ import WASI
         // A session dropped without close() closes itself.
         do {
             let session = try WASISession(configuration: WASIConfiguration(preopens: [.init(hostPath: sandbox.path, guestPath: "/s")]))
-            try withExtendedLifetime(session) { #expect(try Guest.openDescriptors(under: sandbox) == 1) }
+            let open = try withExtendedLifetime(session) { try Guest.openDescriptors(under: sandbox) }
+            #expect(open == 1)
         }
         #expect(try Guest.openDescriptors(under: sandbox) == 0)
     }
