@@ -150,13 +150,13 @@ extension ValueKind {
 
 extension WasmTypes.Value {
     /// A Kiln argument as WasmKit's WASI takes it (preview1 passes only numbers).
-    init(_ value: KilnRuntime.Value) throws(WASISetupError) {
+    init(_ value: KilnRuntime.Value) throws(RuntimeError) {
         switch value {
         case .i32(let v): self = .i32(v)
         case .i64(let v): self = .i64(v)
         case .f32(let v): self = .f32(v)
         case .f64(let v): self = .f64(v)
-        case .funcref, .externref: throw WASISetupError(message: "WASI preview1 takes no reference arguments")
+        case .funcref, .externref: throw RuntimeError.usage("WASI preview1 takes no reference arguments")
         }
     }
 }
