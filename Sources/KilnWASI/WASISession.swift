@@ -37,8 +37,8 @@ public final class WASISession {
 
     deinit { try? close() }
 
-    /// Closes every descriptor the guest holds, except the borrowed stdio. Calls into the
-    /// guest after this get `EBADF` for them.
+    /// Closes every descriptor the guest holds (its preopened directories and the files it
+    /// opened), except the borrowed stdio. Call it after the last call into the guest.
     public func close() throws {
         guard !isClosed else { return }
         isClosed = true
