@@ -96,7 +96,10 @@ let package = Package(
         .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST"], swiftSettings: settings),
         .testTarget(
             name: "KilnWASITests",
-            dependencies: ["KilnWASI", "KilnRuntime", "KilnCompiler", "KilnABI", .product(name: "WASI", package: "WasmKit")],
+            dependencies: [
+                "KilnWASI", "KilnRuntime", "KilnCompiler", "KilnABI", .product(name: "WASI", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
             swiftSettings: settings),
         .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),

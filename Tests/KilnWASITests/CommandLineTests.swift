@@ -40,6 +40,9 @@ import Testing
             #expect(run.stderr == "leaving with \(status)\n")
             #expect(run.stdout == "")
         }
+        let aborted = try Self.kiln(["run", exit, "1", "abort"])
+        #expect(aborted.status == 134)
+        #expect(aborted.stderr.hasPrefix("leaving with 1\nerror: wasm trap: unreachable"), "\(aborted.stderr)")
         let stdin = try Self.fixture("stdin", in: dir)
         let echoed = try Self.kiln(["run", stdin], stdin: "piped\n")
         #expect(echoed.status == 0)

@@ -48,6 +48,13 @@ import Testing
             #expect(result.stderr == "leaving with \(code)\n")
             #expect(result.stdout == "")
         }
+        // abort() is a trap, not an exit status.
+        #expect {
+            try Guest.run("exit_code", variant, arguments: ["1", "abort"])
+        } throws: { error in
+            guard case RuntimeError.trap(let trap) = error else { return false }
+            return trap.kind == .unreachable && WASISession.exitCode(of: error) == nil
+        }
     }
 
     @Test(arguments: Variant.all) func filesInAPreopenedDirectory(_ variant: Variant) throws {

@@ -1,4 +1,6 @@
 import Foundation
+import KilnCompiler
+import WAT
 import KilnRuntime
 import Testing
 import WASI
@@ -143,5 +145,37 @@ import WASI
         #expect(PreopenDirectory(parsing: "::/x") == nil)
         #expect(PreopenDirectory(parsing: "x::") == nil)
         #expect(PreopenDirectory(parsing: "") == nil)
+    }
+}
+
+extension SessionTests {
+    /// proc_exit called in a nested call (wasm -> host -> wasm -> proc_exit) still ends
+    /// the outer call with its code when the host function in between rethrows.
+    @Test func proc_exitThroughANestedCall() throws {
+        let wasm = try wat2wasm(
+            """
+            (module
+              (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+              (import "env" "nested" (func $nested))
+              (memory (export "memory") 1)
+              (func (export "inner") (call $exit (i32.const 9)))
+              (func (export "_start") (call $nested)))
+            """)
+        let module = try Module(bytes: try Compiler.compile(wasm: wasm).bytes, engine: engine)
+        var imports = Imports()
+        let wasi = try imports.defineWASI(WASIConfiguration())
+        defer { try? wasi.close() }
+        final class Box { var instance: Instance? }
+        let box = Box()
+        imports.define(
+            module: "env", name: "nested",
+            HostFunction(parameters: [], results: []) { _, _ in
+                try box.instance!.call("inner")
+                return []
+            })
+        let instance = try Instance(module: module, store: Store(engine: engine), imports: imports)
+        box.instance = instance
+        #expect(try WASISession.runCommand(instance) == 9)
+        box.instance = nil
     }
 }
