@@ -1,5 +1,6 @@
 # Kiln's one entry point for building, testing and demonstrating.
-#   make demo   compile the bundled example to a .so, run it, show its sections
+#   make demo   compile the bundled example to a .so, run it, show its sections; then a
+#               C hello world (wasi-libc) compiled to a .so and run as a WASI command
 #   make test   unit tests, end-to-end tests and the spec suite
 # Missing system packages are installed with apt-get (CI runs as root).
 
@@ -26,6 +27,25 @@ endif
 ifeq ($(shell command -v readelf),)
 APT_PACKAGES += binutils
 endif
+# WASI test programs (Fixtures/wasi): C against wasi-libc, and Rust.
+ifeq ($(wildcard /usr/bin/clang-16),)
+APT_PACKAGES += clang-16
+endif
+ifeq ($(wildcard /usr/bin/wasm-ld-16),)
+APT_PACKAGES += lld-16
+endif
+ifeq ($(wildcard /usr/include/wasm32-wasi/stdio.h),)
+APT_PACKAGES += wasi-libc
+endif
+ifeq ($(wildcard /usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a),)
+APT_PACKAGES += libclang-rt-16-dev-wasm32
+endif
+ifeq ($(wildcard /usr/bin/rustc),)
+APT_PACKAGES += rustc
+endif
+ifeq ($(wildcard /usr/lib/rustlib/wasm32-wasi/lib),)
+APT_PACKAGES += libstd-rust-dev-wasm32
+endif
 
 deps:
 ifneq ($(strip $(APT_PACKAGES)),)
@@ -46,6 +66,9 @@ demo: build
 	$(KILN) run $(DEMO_DIR)/fib.so --invoke checksum
 	$(KILN) inspect $(DEMO_DIR)/fib.so
 	readelf -W -S $(DEMO_DIR)/fib.so
+	clang-16 --target=wasm32-wasi --sysroot=/usr -O2 Fixtures/wasi/hello.c -o $(DEMO_DIR)/hello.wasm
+	$(KILN) compile $(DEMO_DIR)/hello.wasm -o $(DEMO_DIR)/hello.so
+	$(KILN) run $(DEMO_DIR)/hello.so
 
 # Builds the runtime core (KilnABI + KilnRuntime) as Embedded Swift for
 # x86_64-unknown-linux-gnu, links a small host against glibc and runs it on an artifact

@@ -10,8 +10,9 @@
 //   KilnELF        <- CLibELF                           ELF writer (no wasm knowledge)
 //   KilnCompiler   <- all of the above                  the facade
 //   KilnRuntime    <- KilnABI, CKilnRuntime             never imports a compiler target
+//   KilnWASI       <- KilnRuntime, KilnABI, WASI (+ its WasmTypes)  WASI preview1 over WasmKit's WASI module
 //   KilnWAST       <- KilnCompiler, KilnFrontend, KilnRuntime, WAT   the .wast runner
-//   kiln (KilnCLI) <- KilnWAST, ArgumentParser          argument parsing only
+//   kiln (KilnCLI) <- KilnWAST, KilnWASI, ArgumentParser argument parsing only
 import PackageDescription
 
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -23,6 +24,7 @@ let package = Package(
         .executable(name: "kiln-example-host", targets: ["KilnExampleHost"]),
         .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnWASI", targets: ["KilnWASI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
@@ -61,6 +63,10 @@ let package = Package(
         .target(name: "CKilnRuntime"),
         .target(name: "KilnRuntime", dependencies: ["KilnABI", "CKilnRuntime"], swiftSettings: settings),
         .target(
+            name: "KilnWASI",
+            dependencies: ["KilnABI", "KilnRuntime", .product(name: "WASI", package: "WasmKit")],
+            swiftSettings: settings),
+        .target(
             name: "KilnWAST",
             dependencies: [
                 "KilnCompiler", "KilnFrontend", "KilnRuntime",
@@ -71,11 +77,11 @@ let package = Package(
         .executableTarget(
             name: "KilnCLI",
             dependencies: [
-                "KilnCompiler", "KilnRuntime", "KilnWAST",
+                "KilnCompiler", "KilnRuntime", "KilnWAST", "KilnWASI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
-        .executableTarget(name: "KilnExampleHost", dependencies: ["KilnRuntime"], swiftSettings: settings),
+        .executableTarget(name: "KilnExampleHost", dependencies: ["KilnRuntime", "KilnWASI"], swiftSettings: settings),
 
         .testTarget(name: "KilnABITests", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
         .testTarget(name: "AsmX64Tests", dependencies: ["AsmX64"], swiftSettings: settings),
@@ -88,6 +94,13 @@ let package = Package(
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "KilnRuntime", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "KilnCompiler", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST"], swiftSettings: settings),
+        .testTarget(
+            name: "KilnWASITests",
+            dependencies: [
+                "KilnWASI", "KilnRuntime", "KilnCompiler", "KilnABI", .product(name: "WASI", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
+            swiftSettings: settings),
         .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),
     ]

@@ -3,18 +3,33 @@ import Foundation
 import KilnABI
 import KilnCompiler
 import KilnRuntime
+import KilnWASI
 
-/// `kiln run FILE --invoke NAME ARGS...`
+/// `kiln run [--env NAME=VALUE]... [--dir HOST[::GUEST]]... FILE [ARGS...]` runs a WASI
+/// command as `wasmtime run` does; `kiln run FILE --invoke NAME ARGS...` calls an export.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Instantiate a module (.so, or .wasm/.wat compiled on the fly) and invoke an export.")
+        abstract: "Run a module (.so, or .wasm/.wat compiled on the fly): a WASI command's _start, or an export.",
+        discussion: """
+            Without --invoke, a WASI command runs with ARGS as its arguments (argv[0] is FILE) and \
+            stdin, stdout and stderr passed through; kiln exits with the program's exit code, or 134 \
+            after a trap. Kiln's options may come before or after FILE; put ARGS that look like one \
+            of them after `--`.
+            """)
 
-    @Argument(help: "A Kiln artifact (.so) or a .wasm/.wat module.") var file: String
-    @Option(help: "The exported function to call (default: only run the start function).") var invoke: String?
+    @Option(name: .customLong("env"), help: ArgumentHelp("Give the guest an environment variable.", valueName: "NAME=VALUE"))
+    var environment: [String] = []
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Preopen a host directory, under GUEST if given.", valueName: "HOST[::GUEST]"))
+    var directories: [String] = []
+    @Option(
+        parsing: .unconditional,
+        help: "Call this export (any name, even `-` or one starting with `-`; also --invoke=NAME) with ARGS; a reactor's _initialize runs first.")
+    var invoke: String?
     @Option(help: "Funcref table set-up when compiling a .wasm/.wat: image (default), checked or eager.") var tableInit: String = "image"
     @Flag(help: "Print load, instantiation and call times (microseconds) to standard error.") var timings = false
-    @Argument(parsing: .allUnrecognized, help: "Arguments of the invoked function.") var args: [String] = []
+    @Argument(help: "A Kiln artifact (.so) or a .wasm/.wat module.") var file: String
+    @Argument(parsing: .allUnrecognized, help: "The program's arguments, or those of the invoked export.") var args: [String] = []
 
     func run() throws {
         let engine = Engine()
@@ -32,41 +47,58 @@ struct RunCommand: ParsableCommand {
             throw Failure("error: \(file): \(error)")
         }
         let loaded = clock.now
-        let store = Store(engine: engine)
-        let instance: Instance
-        do {
-            instance = try Instance(module: module, store: store, imports: Imports())
-        } catch {
-            throw Failure("error: \(error)")
-        }
-        let instantiated = clock.now
-        func report(call: Duration) {
-            guard timings else { return }
-            printError("timing: load=\(micros(loaded - loadStart)) instantiate=\(micros(instantiated - loaded)) call=\(micros(call))")
-        }
-        guard let name = invoke else {
-            report(call: .zero)
-            return
-        }
-        guard let export = module.exports.first(where: { $0.name == name }), case .function(let signature) = export.type else {
-            throw Failure("error: \(file) has no exported function named \"\(name)\"")
-        }
         let args = self.args.first == "--" ? Array(self.args.dropFirst()) : self.args
-        guard signature.parameters.count == args.count else {
-            throw Failure("error: \(name) takes \(signature.parameters.count) argument(s), \(args.count) given")
+        var wasi = WASIConfiguration(arguments: [file] + (invoke == nil ? args : []))
+        for entry in environment {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("--env takes NAME=VALUE, not \"\(entry)\"")
+            }
+            wasi.environment[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }
-        var values: [Value] = []
-        for (kind, text) in zip(signature.parameters, args) {
-            guard let v = parseValue(text, kind) else { throw Failure("error: cannot read \"\(text)\" as \(kind.name)") }
-            values.append(v)
+        for directory in directories {
+            guard let preopen = PreopenDirectory(parsing: directory) else {
+                throw ValidationError("--dir takes HOST or HOST::GUEST, not \"\(directory)\"")
+            }
+            wasi.preopens.append(preopen)
         }
+        var call: (name: String, arguments: [Value])? = nil
+        if let name = invoke {
+            guard let export = module.exports.first(where: { $0.name == name }), case .function(let signature) = export.type else {
+                throw Failure("error: \(file) has no exported function named \"\(name)\"")
+            }
+            guard signature.parameters.count == args.count else {
+                throw Failure("error: \(name) takes \(signature.parameters.count) argument(s), \(args.count) given")
+            }
+            var values: [Value] = []
+            for (kind, text) in zip(signature.parameters, args) {
+                guard let v = parseValue(text, kind) else { throw Failure("error: cannot read \"\(text)\" as \(kind.name)") }
+                values.append(v)
+            }
+            call = (name, values)
+        }
+        let outcome: ModuleRunner.Outcome
+        var instantiated = loaded
         do {
-            let callStart = clock.now
-            let results = try instance.call(name, values)
-            report(call: clock.now - callStart)
-            for r in results { print(format(r)) }
+            outcome = try ModuleRunner.run(
+                module, store: Store(engine: engine), configuration: wasi, invoke: call, instantiated: { instantiated = clock.now })
+        } catch RuntimeError.trap(let trap) {
+            printError("error: \(trap)")
+            throw ExitCode(134)  // as `wasmtime run` after a trap: 128 + SIGABRT
         } catch {
             throw Failure("error: \(error)")
+        }
+        if timings {
+            let end = clock.now
+            printError("timing: load=\(micros(loaded - loadStart)) instantiate=\(micros(instantiated - loaded)) call=\(micros(end - instantiated))")
+        }
+        switch outcome {
+        case .returned(let results):
+            for r in results { print(format(r)) }
+        case .exited(0):
+            return
+        case .exited(let code):
+            guard code <= 255 else { throw Failure("error: the program exited with \(code), which is not an exit status") }
+            throw ExitCode(Int32(code))
         }
     }
 }

@@ -41,6 +41,12 @@ public struct Trap: Error, Sendable, CustomStringConvertible {
     public var function: String?
     /// Extra detail for host errors (the message of the error the host function threw).
     public var detail: String?
+    #if !hasFeature(Embedded)
+        /// For a ``TrapKind/hostError`` trap: the error the host function threw, as itself,
+        /// so a host can tell its own errors apart (WASI's `proc_exit` throws one carrying
+        /// the exit code). Embedded Swift has no existentials: there only `detail` is kept.
+        public var hostError: (any Error)?
+    #endif
     public init(kind: TrapKind, function: String? = nil, detail: String? = nil) {
         self.kind = kind
         self.function = function

@@ -26,7 +26,7 @@ public final class Store {
     let context: UnsafeMutableRawPointer
     /// Set by a host function that failed, read when the resulting `hostError` trap
     /// reaches the host (one thread at a time per store, so a plain field suffices).
-    var pendingHostError: (function: String, message: String)?
+    var pendingHostError: Trap?
 
     public init(engine: Engine) {
         self.engine = engine

@@ -8,8 +8,8 @@ import KilnABI
     public typealias HostFunctionBody = (Caller, [Value]) throws(Trap) -> [Value]
     typealias HostFunctionError = Trap
 #else
-    /// The body of a host function: arguments in, results out; a thrown error's
-    /// description becomes the `hostError` trap's detail.
+    /// The body of a host function: arguments in, results out; a thrown error reaches the
+    /// caller of the wasm export as the `hostError` trap's ``Trap/hostError``.
     public typealias HostFunctionBody = (Caller, [Value]) throws -> [Value]
     typealias HostFunctionError = any Error
 #endif
@@ -25,7 +25,7 @@ public struct Caller {
 /// A function implemented by the host, to be imported by wasm modules
 /// (https://webassembly.github.io/spec/core/exec/runtime.html#function-instances).
 /// An error the closure throws becomes a ``TrapKind/hostError`` trap whose `detail` is
-/// the error's description.
+/// the error's description and whose ``Trap/hostError`` is the error itself.
 public final class HostFunction {
     public let type: Signature
     /// Name used in traps when called from the host; calls from wasm name the import
@@ -48,7 +48,7 @@ public final class HostFunction {
         do throws(HostFunctionError) {
             results = try body(Caller(instance: nil), args)
         } catch {
-            throw RuntimeError.trap(Trap(kind: .hostError, function: displayName, detail: describe(error)))
+            throw RuntimeError.trap(hostErrorTrap(function: displayName, thrown: error))
         }
         if let problem = checkResults(results) {
             throw RuntimeError.trap(Trap(kind: .hostError, function: displayName, detail: problem))
@@ -105,13 +105,18 @@ final class HostImport {
     }
 }
 
-#if hasFeature(Embedded)
-    private func describe(_ error: Trap) -> String { error.detail ?? error.description }
-#else
-    /// A thrown error's text: a host function that rethrows a `RuntimeError` from a
-    /// nested call keeps its wording.
-    private func describe(_ error: any Error) -> String { "\(error)" }
-#endif
+/// The `hostError` trap for an error a host function threw: its text as the detail (a
+/// host function that rethrows a `RuntimeError` from a nested call keeps its wording) and,
+/// in full Swift, the error itself as ``Trap/hostError``.
+private func hostErrorTrap(function: String, thrown error: HostFunctionError) -> Trap {
+    #if hasFeature(Embedded)
+        return Trap(kind: .hostError, function: function, detail: error.detail ?? error.description)
+    #else
+        var trap = Trap(kind: .hostError, function: function, detail: "\(error)")
+        trap.hostError = error
+        return trap
+    #endif
+}
 
 /// `uint32_t callback(VMHostFunction *self, void *callerVmctx, uint64_t *values)`: what
 /// every host call stub calls (docs/abi.md). Returns 0 on success; on failure records the
@@ -130,18 +135,19 @@ private let hostCallback:
         var args: [Value] = []
         args.reserveCapacity(host.type.parameters.count)
         for (i, k) in host.type.parameters.enumerated() { args.append(Value(kind: k, slot: values[i])) }
-        let message: String
+        let trap: Trap
         do throws(HostFunctionError) {
             let results = try host.body(Caller(instance: caller), args)
             if let problem = host.checkResults(results) {
-                message = problem
+                trap = Trap(kind: .hostError, function: record.name, detail: problem)
             } else {
                 for (i, r) in results.enumerated() { values[i] = r.slot }
                 return 0
             }
         } catch {
-            message = describe(error)
+            trap = hostErrorTrap(function: record.name, thrown: error)
         }
-        caller.store.pendingHostError = (record.name, message)
+        // The closure has returned: the trap the stub now raises unwinds wasm frames only.
+        caller.store.pendingHostError = trap
         return 1
     }

@@ -40,7 +40,7 @@ extension Store {
         let kind = TrapKind(rawValue: UInt8(truncatingIfNeeded: info.kind)) ?? .unreachable
         if kind == .hostError, let pending = pendingHostError {
             pendingHostError = nil
-            return Trap(kind: kind, function: pending.function, detail: pending.message)
+            return pending
         }
         var name: String? = nil
         if let cookie = info.cookie {

@@ -93,6 +93,30 @@ public final class Memory {
         return !overflow && end <= byteCount
     }
 
+    /// Calls `body` with the bytes `[offset, offset+count)` of the memory in place, no
+    /// copy; returns nil, without calling `body`, when the range is not within the
+    /// current length. The length is read on every call: a memory may grow whenever wasm
+    /// runs, so a host keeps offsets, never pointers or sizes, across calls into wasm.
+    /// `body` must not keep the buffer.
+    public func withUnsafeMutableBytes<R, E: Error>(
+        at offset: UInt64, count: Int, _ body: (UnsafeMutableRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R? {
+        guard count >= 0, checkRange(offset, count) else { return nil }
+        // SAFETY: the range lies within the accessible length, checked above; the base
+        // never moves and a memory never shrinks, so it stays accessible during `body`.
+        return try body(UnsafeMutableRawBufferPointer(start: base + Int(offset), count: count))
+    }
+
+    /// Calls `body` with the bytes `[offset, offset+count)` of the memory in place, read
+    /// only; nil when the range is out of bounds (see ``withUnsafeMutableBytes(at:count:_:)``).
+    public func withUnsafeBytes<R, E: Error>(
+        at offset: UInt64, count: Int, _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R? {
+        try withUnsafeMutableBytes(at: offset, count: count) { (bytes) throws(E) -> R in
+            try body(UnsafeRawBufferPointer(bytes))
+        }
+    }
+
     /// Copies `count` bytes starting at `offset` out of the memory.
     public func read(at offset: UInt64, count: Int) throws(RuntimeError) -> [UInt8] {
         guard count >= 0, checkRange(offset, count) else {

@@ -34,6 +34,33 @@ import Testing
         #expect(parsed?["target"] as? String == "x86_64")
     }
 
+    /// Issue 8: `--invoke NAME` and `--invoke=NAME` reach every export name, also `-` and
+    /// names that start with `-` (even `--invoke`); the export's arguments may be negative.
+    @Test func invokeReachesEveryExportName() throws {
+        let dir = try temporaryDirectory()
+        let input = dir.appendingPathComponent("dashes.wat")
+        try """
+            (module
+              (func (export "-") (result i32) (i32.const 1))
+              (func (export "-x") (param i32) (result i32) (local.get 0))
+              (func (export "--weird") (result i32) (i32.const 3))
+              (func (export "--invoke") (result i32) (i32.const 4)))
+            """.write(to: input, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["--invoke", "-"], "1\n"), (["--invoke=-"], "1\n"), (["--invoke", "-x", "5"], "5\n"),
+            (["--invoke", "-x", "-5"], "-5\n"), (["--invoke=-x", "6"], "6\n"), (["--invoke", "--weird"], "3\n"),
+            (["--invoke=--weird"], "3\n"), (["--invoke", "--invoke"], "4\n"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try KilnProcess.run(["run", input.path] + arguments)
+            #expect(result.status == 0, "\(arguments): \(result.output)")
+            #expect(result.output == expected, "\(arguments)")
+            // Options before the file work the same.
+            let before = try KilnProcess.run(["run"] + arguments.prefix(arguments[0].contains("=") ? 1 : 2) + [input.path] + arguments.dropFirst(arguments[0].contains("=") ? 1 : 2))
+            #expect(before.output == expected, "before the file: \(arguments): \(before.output)")
+        }
+    }
+
     @Test func theExampleHostEmbedsKiln() throws {
         let dir = try temporaryDirectory()
         let so = dir.appendingPathComponent("plugin.so").path
