@@ -77,6 +77,7 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
                     module.functionTypeIndices.append(t)
                     module.importedFunctionCount += 1
                 case .table(let t):
+                    if t.limits.shared { throw sharedTable(at: sectionStart, table: module.tables.count) }
                     module.tables.append(t)
                     module.importedTableCount += 1
                 case .memory(let m):
@@ -93,6 +94,9 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
             definedFunctionTypes = types
             module.functionTypeIndices.append(contentsOf: types)
         case .tableSection(let tables):
+            for (i, t) in tables.enumerated() where t.type.limits.shared {
+                throw sharedTable(at: sectionStart, table: module.tables.count + i)
+            }
             module.tables.append(contentsOf: tables.map(\.type))
             module.tableInitializers = tables.map(\.initializer)
         case .memorySection(let memories):
@@ -135,6 +139,13 @@ func decodeStructure(_ bytes: [UInt8]) throws(ModuleError) -> WasmModule {
     }
     if !module.tags.isEmpty { module.usedFeatures.insert(.exceptionHandling) }
     return module
+}
+
+/// WasmParser reads table limits with the memories' flags, so it accepts the `shared`
+/// flag (2) on a table; only memories can be shared, and the spec interpreter refuses the
+/// flag byte as malformed.
+private func sharedTable(at sectionStart: Int, table: Int) -> ModuleError {
+    .malformed("malformed limits flags", detail: "table \(table) is marked shared", offset: sectionStart)
 }
 
 /// Function names from a name section. A malformed name section is ignored (custom

@@ -138,3 +138,30 @@ import Testing
         #expect(error?.message == "inline function type")
     }
 }
+
+/// Only memories can be shared: a table whose limits carry the shared flag is malformed
+/// (WasmParser reads table limits with the memories' flags and accepted it; found by the
+/// mutation fuzzer).
+@Suite struct SharedTableTests {
+    static let header: [UInt8] = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]
+
+    @Test(arguments: [UInt8(2), 3])
+    func definedSharedTableIsMalformed(_ flags: UInt8) throws {
+        let limits: [UInt8] = flags & 1 != 0 ? [flags, 0x01, 0x02] : [flags, 0x01]
+        let bytes = Self.header + [0x04, UInt8(2 + limits.count), 0x01, 0x70] + limits
+        let error = #expect(throws: ModuleError.self) { try decodeModule(bytes) }
+        #expect(error?.kind == .malformed)
+        #expect(error?.message == "malformed limits flags")
+    }
+
+    @Test func importedSharedTableIsMalformed() throws {
+        let bytes = Self.header + [0x02, 0x0A, 0x01, 0x01, 0x6D, 0x01, 0x74, 0x01, 0x70, 0x03, 0x01, 0x02]
+        let error = #expect(throws: ModuleError.self) { try decodeModule(bytes) }
+        #expect(error?.message == "malformed limits flags")
+    }
+
+    @Test func unsharedTablesStillDecode() throws {
+        let bytes = Self.header + [0x04, 0x05, 0x01, 0x70, 0x01, 0x01, 0x02]
+        #expect(try decodeModule(bytes).tables.count == 1)
+    }
+}
