@@ -386,9 +386,14 @@ public struct X64MacroAssembler: MacroAssembler {
             asm.setcc(cc, d)
             asm.movx(.movzbl, d, d)
             if k == .eq || k == .ne {
-                asm.setcc(k == .eq ? .np : .p, .scratch2)
-                asm.movx(.movzbl, .scratch2, .scratch2)
-                asm.alu(k == .eq ? .and : .or, .l, d, .scratch2)
+                // Unordered (PF=1): eq is 0, ne is 1. A branch rather than a second setcc
+                // into a scratch register: this also materializes call arguments between
+                // the call_indirect sequence and its call, where r10/r11 hold the funcref
+                // and the slot address.
+                let ordered = newLabel()
+                jcc(.np, ordered)
+                if k == .eq { asm.alu(.xor, .l, d, d) } else { asm.movl(d, imm32: 1) }
+                bind(ordered)
             }
         }
     }

@@ -159,3 +159,29 @@ import Testing
         #expect(m.i64("call-multi", 7) == 5)
     }
 }
+
+/// A pending float comparison materialized as a call_indirect argument, after the
+/// sequence has loaded the funcref: materializing `f64.eq`/`f64.ne` once used r10 as a
+/// scratch and so clobbered the funcref (SIGSEGV found by the differential fuzzer,
+/// Fixtures/regressions/crash-wat-call-indirect-multivalue-hand-1.wat).
+@Suite struct FloatComparisonArgumentTests {
+    static let wat = """
+        (module
+          (type $t (func (param i32 i32) (result i32)))
+          (table 2 funcref)
+          (elem (i32.const 1) $pair)
+          (func $pair (type $t) (i32.add (i32.mul (local.get 0) (i32.const 10)) (local.get 1)))
+          (func (export "eq-ne") (param f64 f64) (result i32)
+            (call_indirect (type $t) (f64.eq (local.get 0) (local.get 1)) (f64.ne (local.get 0) (local.get 1)) (i32.const 1))))
+        """
+
+    @Test(arguments: TableInitStrategy.allCases)
+    func comparisonArgumentsKeepTheFuncRef(_ strategy: TableInitStrategy) throws {
+        let m = try TestInstance(wat: Self.wat, strategy: strategy)
+        func eqNe(_ x: Double, _ y: Double) -> UInt32 { UInt32(truncatingIfNeeded: m.call("eq-ne", [f64(x), f64(y)])[0]) }
+        #expect(eqNe(1, 1) == 10)
+        #expect(eqNe(1, 2) == 1)
+        #expect(eqNe(.nan, 1) == 1)
+        #expect(eqNe(.nan, .nan) == 1)
+    }
+}
