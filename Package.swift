@@ -11,7 +11,8 @@
 //   KilnCompiler   <- all of the above                  the facade
 //   KilnRuntime    <- KilnABI, CKilnRuntime             never imports a compiler target
 //   KilnWAST       <- KilnCompiler, KilnRuntime, WAT    the .wast runner
-//   kiln (KilnCLI) <- KilnWAST, ArgumentParser          argument parsing only
+//   KilnInspect    <- KilnRuntime, KilnABI              what `kiln inspect` reports
+//   kiln (KilnCLI) <- KilnWAST, KilnInspect, ArgumentParser   argument parsing only
 import PackageDescription
 
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -68,10 +69,11 @@ let package = Package(
                 .product(name: "WasmParser", package: "WasmKit"),
             ],
             swiftSettings: settings),
+        .target(name: "KilnInspect", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
         .executableTarget(
             name: "KilnCLI",
             dependencies: [
-                "KilnCompiler", "KilnRuntime", "KilnWAST",
+                "KilnCompiler", "KilnRuntime", "KilnWAST", "KilnInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
