@@ -13,6 +13,9 @@
 //   KilnWAST       <- KilnCompiler, KilnRuntime, WAT    the .wast runner
 //   KilnInspect    <- KilnRuntime, KilnABI              what `kiln inspect` reports
 //   kiln (KilnCLI) <- KilnWAST, KilnInspect, ArgumentParser   argument parsing only
+//   KilnFuzz       <- KilnCompiler, KilnRuntime, KilnFrontend, KilnInspect, KilnABI,
+//                     WasmKit (the reference interpreter), WasmParser, WAT   the fuzzers of issue 8
+//   kiln-fuzz (KilnFuzzCLI) <- KilnFuzz, ArgumentParser   argument parsing only
 import PackageDescription
 
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -22,6 +25,7 @@ let package = Package(
     products: [
         .executable(name: "kiln", targets: ["KilnCLI"]),
         .executable(name: "kiln-example-host", targets: ["KilnExampleHost"]),
+        .executable(name: "kiln-fuzz", targets: ["KilnFuzzCLI"]),
         .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
     ],
@@ -77,6 +81,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
+        .target(
+            name: "KilnFuzz",
+            dependencies: [
+                "KilnABI", "KilnFrontend", "KilnCompiler", "KilnRuntime", "KilnInspect",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
+            swiftSettings: settings),
+        .executableTarget(
+            name: "KilnFuzzCLI",
+            dependencies: ["KilnFuzz", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: settings),
         .executableTarget(name: "KilnExampleHost", dependencies: ["KilnRuntime"], swiftSettings: settings),
 
         .testTarget(name: "KilnABITests", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
@@ -90,6 +107,7 @@ let package = Package(
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "KilnRuntime", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "KilnCompiler", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST"], swiftSettings: settings),
+        .testTarget(name: "KilnFuzzTests", dependencies: ["KilnFuzz"], swiftSettings: settings),
         .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),
     ]
