@@ -22,6 +22,12 @@ public struct Mismatch: Sendable, CustomStringConvertible {
 /// - After the calls, the memory (size and, with `exactNaNs`, every byte) and every
 ///   exported global compare.
 public enum Comparison {
+    /// The slug of a disagreement where one side ran out of stack and the other did not:
+    /// how deep a call stack may grow is the engine's choice (spec: resource exhaustion),
+    /// so this is inconclusive, not a finding. Generated modules bound their depth by fuel
+    /// well below either engine's limit.
+    public static let stackLimit = "stack-limit"
+
     public static func compare(kiln: RunOutcome, reference: RunOutcome, calls: [PlannedCall], exactNaNs: Bool) -> Mismatch? {
         if !same(kiln.instantiation, reference.instantiation, exactNaNs: exactNaNs) {
             return Mismatch(slug: "instantiation", detail: "instantiation: Kiln \(kiln.instantiation), reference \(reference.instantiation)")
@@ -30,6 +36,9 @@ public enum Comparison {
             let k = i < kiln.calls.count ? kiln.calls[i] : .error("not called")
             let r = i < reference.calls.count ? reference.calls[i] : .error("not called")
             if !same(k, r, exactNaNs: exactNaNs) {
+                if (k == .trap(.callStackExhausted)) != (r == .trap(.callStackExhausted)) {
+                    return Mismatch(slug: Self.stackLimit, detail: "call \(call.export) #\(i): Kiln \(k), reference \(r)")
+                }
                 let args = call.arguments.map(\.description).joined(separator: " ")
                 let slug: String
                 switch (k, r) {

@@ -28,22 +28,24 @@ public enum ReferenceRunner {
 
     /// Whether the reference finds `wasm` valid (parse + validate + translate every body),
     /// and its message when not. Imports are given stand-ins and the start function is
-    /// dropped: only validity is asked here.
-    public static func validate(_ wasm: [UInt8]) -> String? {
+    /// dropped: only validity is asked here. When applying an active segment traps (WasmKit
+    /// then never reaches the bodies), a copy with passive segments is validated instead.
+    /// What ``validate(_:segmentsRewritten:)`` says when it cannot tell (instantiation
+    /// trapped and the segments could not be rewritten).
+    public static let inconclusive = "inconclusive: instantiation trapped before the bodies were validated"
+
+    public static func validate(_ wasm: [UInt8], segmentsRewritten: Bool = false) -> String? {
         do {
             var module = try parseWasm(bytes: wasm, features: features)
             module.dropStartFunction()
             let store = Store(engine: makeEngine())
             store.resourceLimiter = limiter
             let imports = try standInImports(module, store)
-            // Instantiation also applies segments; an out-of-bounds segment traps, which
-            // says nothing about validity.
-            do {
-                _ = try module.instantiate(store: store, imports: imports)
-            } catch let trap as WasmKit.Trap {
-                _ = trap
-            }
+            _ = try module.instantiate(store: store, imports: imports)
             return nil
+        } catch is WasmKit.Trap {
+            guard !segmentsRewritten, let passive = PassiveSegments.rewrite(wasm) else { return inconclusive }
+            return validate(passive, segmentsRewritten: true)
         } catch {
             return String(describing: error)
         }

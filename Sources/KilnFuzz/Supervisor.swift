@@ -185,12 +185,19 @@ public final class Supervisor {
     /// child process and must crash with the same signature) and saves it.
     func saveCrash(mode: FuzzMode, index: UInt64, kind: FindingKind, signature: String, message: String) -> String? {
         guard store != nil else { return nil }
-        let session = FuzzSession(seed: options.seed, watSeeds: WatSeeds.load(options.watSeedDirectory))
-        session.generatorOptions = options.generator
-        var input = session.input(mode, index: index)
+        // The input is made by a child too: making an artifact mode input compiles a module,
+        // and this process runs no Kiln code that could crash it.
+        let probe = NSTemporaryDirectory() + "kiln-fuzz-probe-\(getpid()).\(mode.fileExtension)"
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        var arguments = [
+            "emit-input", "--mode", mode.rawValue, "--seed", String(options.seed), "--index", String(index), "--out", probe,
+            "--wat-seeds", options.watSeedDirectory,
+        ]
+        if !options.generator.deadCode { arguments.append("--no-dead-code") }
+        if !options.generator.wideShiftCounts { arguments.append("--narrow-shift-counts") }
+        _ = ChildProcess.run(executable: executable, arguments: arguments, timeout: 60)
+        guard var input = FileManager.default.contents(atPath: probe).map([UInt8].init) else { return nil }
         if kind == .crash {
-            let probe = NSTemporaryDirectory() + "kiln-fuzz-probe-\(getpid()).\(mode.fileExtension)"
-            defer { try? FileManager.default.removeItem(atPath: probe) }
             func crashes(_ bytes: [UInt8]) -> Bool {
                 _ = FileManager.default.createFile(atPath: probe, contents: Data(bytes))
                 let r = ChildProcess.run(executable: executable, arguments: ["check", "--mode", mode.rawValue, probe], timeout: options.hangTimeout)

@@ -52,7 +52,7 @@ public enum Worker {
         while index < end {
             let now = Date().timeIntervalSince1970
             if now >= options.until { break }
-            if now - lastReport >= 1 {
+            if now - lastReport >= 0.05 {
                 emit(counterLine(session.counters))
                 lastReport = now
             }

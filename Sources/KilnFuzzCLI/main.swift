@@ -6,7 +6,7 @@ import KilnFuzz
 struct KilnFuzzCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-fuzz", abstract: "Differential and robustness fuzzing of Kiln (docs/reliability.md).",
-        subcommands: [RunCommand.self, ReplayCommand.self, CheckCommand.self, WorkerCommand.self],
+        subcommands: [RunCommand.self, ReplayCommand.self, CheckCommand.self, WorkerCommand.self, EmitInputCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -113,6 +113,28 @@ struct WorkerCommand: ParsableCommand {
             WorkerOptions(
                 mode: m, seed: seed, from: from, count: count, until: until, saveDirectory: saveDir,
                 generator: .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts), watSeeds: WatSeeds.load(watSeeds)))
+    }
+}
+
+/// `kiln-fuzz emit-input`: writes input `index` of a run to a file (internal; also handy
+/// to look at an input by hand).
+struct EmitInputCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "emit-input", abstract: "Write one input of a run to a file.")
+    @Option var mode: String
+    @Option var seed: UInt64
+    @Option var index: UInt64
+    @Option var out: String
+    @Option var watSeeds = "Fixtures/fuzz/wat-seeds"
+    @Flag var noDeadCode = false
+    @Flag var narrowShiftCounts = false
+
+    func run() throws {
+        guard let m = FuzzMode(rawValue: mode) else { throw ValidationError("unknown mode \(mode)") }
+        let session = FuzzSession(seed: seed, watSeeds: WatSeeds.load(watSeeds))
+        session.generatorOptions = .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts)
+        guard FileManager.default.createFile(atPath: out, contents: Data(session.input(m, index: index))) else {
+            throw ValidationError("cannot write \(out)")
+        }
     }
 }
 
