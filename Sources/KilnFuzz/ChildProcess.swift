@@ -103,21 +103,29 @@ public final class ChildProcess {
         return text.split(separator: "\n").first { line in markers.contains { line.contains($0) } }.map(String.init)
     }
 
-    /// Runs a child to completion with a time limit; the ending and the crash message.
-    public static func run(executable: String, arguments: [String], timeout: Double) -> (ending: Ending?, message: String?) {
-        guard let child = try? ChildProcess(executable: executable, arguments: arguments) else { return (nil, nil) }
+    /// Runs a child to completion with a time limit: how it ended (nil: killed at the
+    /// limit), its crash message, and its standard output.
+    public static func run(executable: String, arguments: [String], timeout: Double) -> (ending: Ending?, message: String?, output: String) {
+        guard let child = try? ChildProcess(executable: executable, arguments: arguments) else {
+            return (nil, "cannot start \(executable)", "")
+        }
+        var output = ""
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             let left = deadline.timeIntervalSinceNow
             if left <= 0 {
                 child.kill()
                 _ = child.wait()
-                return (nil, "timeout")
+                return (nil, "timeout after \(timeout) s", output)
             }
-            if child.readLine(timeout: left) == .end { break }
+            switch child.readLine(timeout: left) {
+            case .line(let line): output += line + "\n"
+            case .end:
+                let ending = child.wait()
+                return (ending, child.crashMessage(), output)
+            case .timeout: continue
+            }
         }
-        let ending = child.wait()
-        return (ending, child.crashMessage())
     }
 
     /// This executable's path.

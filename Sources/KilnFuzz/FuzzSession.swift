@@ -25,6 +25,13 @@ public enum FuzzMode: String, CaseIterable, Sendable {
     }
 }
 
+/// The steps of checking a damaged artifact. A crash while calling runs damaged code
+/// (the artifact's code bytes carry no checksum yet); a crash in any other step is a
+/// loader or inspector bug.
+public enum ArtifactPhase: String, Sendable {
+    case load, inspect, instantiate, call
+}
+
 /// What kind of problem a finding is.
 public enum FindingKind: String, Sendable {
     /// Kiln and the reference disagree on a valid module.
@@ -58,6 +65,10 @@ public final class FuzzSession {
     /// Generator switches for generated and wasm-mutant inputs (part of what an input
     /// index means: a replay by index must use the same options).
     public var generatorOptions = ModuleGenerator.Options()
+    /// Told which step of an artifact check is about to run (`load`, `inspect`,
+    /// `instantiate`, `call`), so a crash can be placed: a worker reports it to the
+    /// supervisor, which names the crash after it.
+    public var phase: (ArtifactPhase) -> Void = { _ in }
     let watSeeds: [String]
     private var cachedBase: (key: UInt64, bytes: [UInt8])?
 
@@ -242,7 +253,7 @@ public final class FuzzSession {
     /// A damaged artifact: loaded, inspected, instantiated and called. Any outcome but a
     /// crash or a hang (caught by the supervisor) is acceptable.
     func checkArtifact(_ bytes: [UInt8]) -> Finding? {
-        if let error = KilnRunner.exercise(artifact: bytes) {
+        if let error = KilnRunner.exercise(artifact: bytes, phase: phase) {
             count(error.hasPrefix("load:") ? "refused" : "failed-later")
         } else {
             count("ran")

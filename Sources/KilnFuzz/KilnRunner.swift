@@ -83,20 +83,24 @@ public enum KilnRunner {
     /// Loads an artifact, describes it as `kiln inspect` does, instantiates it and calls
     /// every export with zero arguments; returns the load ("load: ...") or instantiation
     /// error, if any. Used on damaged artifacts: anything but a crash or hang is acceptable.
-    public static func exercise(artifact: [UInt8]) -> String? {
+    public static func exercise(artifact: [UInt8], phase: (ArtifactPhase) -> Void = { _ in }) -> String? {
+        phase(.load)
         let module: Module
         do {
             module = try Module(bytes: artifact, engine: engine)
         } catch {
             return "load: \(error.description)"
         }
+        phase(.inspect)
         _ = ArtifactReport(module: module, fileBytes: artifact).text(file: "artifact.so")
+        phase(.instantiate)
         let instance: Instance
         do {
             instance = try Instance(module: module, store: Store(engine: engine), imports: Imports())
         } catch {
             return error.description
         }
+        phase(.call)
         for (name, value) in instance.exports {
             guard case .function(let f) = value else { continue }
             let zeros = f.type.parameters.map { kind -> Value in

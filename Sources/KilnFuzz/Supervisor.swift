@@ -96,6 +96,7 @@ public final class Supervisor {
                 break
             }
             var current = next
+            var phase: String?
             var live: [String: Int] = [:]
             var done = false
             var hung = false
@@ -106,6 +107,9 @@ public final class Supervisor {
                     lastProgress = Date()
                     if line.hasPrefix("i ") {
                         current = UInt64(line.dropFirst(2)) ?? current
+                        phase = nil
+                    } else if line.hasPrefix("p ") {
+                        phase = String(line.dropFirst(2))
                     } else if line.hasPrefix("c ") {
                         live = Self.parseCounters(line)
                     } else if line.hasPrefix("f ") {
@@ -145,7 +149,8 @@ public final class Supervisor {
             summary.inputs += Int(current - next) + 1
             let kind: FindingKind = hung ? .hang : .crash
             summary.counters[kind.rawValue, default: 0] += 1
-            let signature = hung ? "hang" : (message.map(Self.crashSignature) ?? "signal \(Self.signalOf(ending))")
+            var signature = hung ? "hang" : (message.map(Self.crashSignature) ?? "signal \(Self.signalOf(ending))")
+            if let phase { signature += " during \(phase)" }
             print("  \(mode.rawValue): \(kind.rawValue) at input \(current): \(message ?? signature)")
             if !signatures.contains("\(mode) \(signature)") && store?.hasSaved(kind: kind, mode: mode, slug: signature) != true {
                 signatures.insert("\(mode) \(signature)")

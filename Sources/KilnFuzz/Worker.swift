@@ -4,6 +4,7 @@
 //   f <kind> <index> <path|-> <slug>   a finding (saved at <path>, or a repeat)
 //   c <name>=<n> ...           the worker's counters so far
 //   h                          still working (minimizing a finding)
+//   p <phase>                  artifact mode: the step about to run (load, inspect, ...)
 //   d                          done (count reached or time up)
 // Mismatches are found and minimized here; crashes and hangs are the supervisor's.
 import Foundation
@@ -45,6 +46,7 @@ public enum Worker {
     public static func run(_ options: WorkerOptions) {
         let session = FuzzSession(seed: options.seed, watSeeds: options.watSeeds)
         session.generatorOptions = options.generator
+        session.phase = { emit("p \($0.rawValue)") }
         var store = options.saveDirectory.map(ReproducerStore.init(directory:))
         var lastReport = Date().timeIntervalSince1970
         var index = options.from

@@ -138,4 +138,6 @@ struct EmitInputCommand: ParsableCommand {
     }
 }
 
+// Progress lines must appear as they are printed, also when the output is a pipe or file.
+setvbuf(stdout, nil, _IOLBF, 0)
 KilnFuzzCommand.main()
