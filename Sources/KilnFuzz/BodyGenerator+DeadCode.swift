@@ -10,7 +10,7 @@ extension BodyGenerator {
         code.byte(Opcodes.block)
         blockType(FuzzSignature(parameters: [], results: results))
         labels.append(results)
-        if rng.chance(60) {
+        if rng.chance(85) {
             values(results, depth: depth + 1)
             expression(.i32, depth: depth + 1)
             code.byte(Opcodes.brIf); code.u32(0)
@@ -25,8 +25,8 @@ extension BodyGenerator {
 
     /// An instruction after which the rest of the block is unreachable.
     mutating func terminal(results: [FuzzType], depth: Int) {
-        switch rng.below(7) {
-        case 0:
+        switch rng.below(9) {
+        case 0, 7, 8:
             values(results, depth: depth + 1)
             code.byte(Opcodes.br); code.u32(0)
         case 1:

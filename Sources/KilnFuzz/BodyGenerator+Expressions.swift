@@ -126,8 +126,7 @@ extension BodyGenerator {
     /// A call to a function whose first result is `t` (further results dropped).
     mutating func callExpression(_ t: FuzzType, depth: Int) {
         let candidates = (0..<context.callable).filter { context.signature(ofFunction: $0).results.first == t }
-        guard !candidates.isEmpty else { return leaf(t) }
-        let f = rng.pick(candidates)
+        guard let f = callee(from: candidates) else { return leaf(t) }
         let s = context.signature(ofFunction: f)
         values(s.parameters, depth: depth + 1)
         code.byte(Opcodes.call); code.u32(UInt32(f))
@@ -152,9 +151,9 @@ extension BodyGenerator {
     /// An i32 index into `table`: usually in bounds, sometimes just past the end, sometimes any.
     mutating func tableIndex(_ table: Int, depth: Int) {
         let size = Int(context.tableMinimums[table])
-        switch rng.below(10) {
-        case 0: expression(.i32, depth: depth + 1)
-        case 1: constant(.i32, bits: UInt64(size + rng.below(2)))
+        switch rng.below(20) {
+        case 0, 1: expression(.i32, depth: depth + 1)
+        case 2: constant(.i32, bits: UInt64(size + rng.below(2)))
         default: constant(.i32, bits: UInt64(rng.below(max(size, 1))))
         }
     }

@@ -2,22 +2,29 @@
 // and alignments; bulk memory; the table.* operators and segment drops.
 
 extension BodyGenerator {
-    /// An i32 address: near the end of the initial memory, near zero, or computed.
+    /// An i32 address: at the end of the initial memory (5%), computed (15%, mostly
+    /// masked into the first page), near zero, or anywhere in the initial memory. Traps
+    /// end a call, so out-of-bounds accesses are kept rare enough for calls to get far.
     mutating func address(depth: Int) {
         let end = Int64(context.memoryPages ?? 0) * 65536
-        switch rng.below(6) {
-        case 0, 1: constant(.i32, bits: UInt64(max(0, end - Int64(rng.below(12)))))
-        case 2: constant(.i32, bits: UInt64(rng.below(64)))
-        case 3: constant(.i32, bits: UInt64(rng.below(Int(max(end, 1)))))
-        default: expression(.i32, depth: depth + 1)
+        switch rng.below(40) {
+        case 0..<2: constant(.i32, bits: UInt64(max(0, end - Int64(rng.below(12)))))
+        case 2: expression(.i32, depth: depth + 1)
+        case 3..<8:
+            // A computed address, masked into the first page most of the time.
+            expression(.i32, depth: depth + 1)
+            constant(.i32, bits: 0xFFF0)
+            code.byte(0x71)  // i32.and
+        case 8..<30: constant(.i32, bits: UInt64(rng.below(64)))
+        default: constant(.i32, bits: UInt64(rng.below(Int(max(end - 16, 1)))))
         }
     }
 
     /// A memarg: alignment at most natural (sometimes less), offset small or at an edge.
     mutating func memarg(_ access: Opcodes.MemoryAccess) {
         code.u32(UInt32(rng.below(Int(access.naturalAlignment) + 1)))
-        let offsets: [UInt32] = [0, 0, 0, 1, 2, 3, 4, 7, 8, 16, 0xFFFF, 0x1_0000, 0xFFFF_FFFF, 0x7FFF_FFFF]
-        code.u32(rng.pick(offsets))
+        let edges: [UInt32] = [0xFFF8, 0xFFFF, 0x1_0000, 0xFFFF_FFFF, 0x7FFF_FFFF]
+        code.u32(rng.chance(3) ? rng.pick(edges) : UInt32(rng.pick([0, 0, 0, 1, 2, 3, 4, 7, 8, 16, 100])))
     }
 
     mutating func load(_ t: FuzzType, depth: Int) {

@@ -16,6 +16,8 @@ struct ModuleContext {
     /// Functions 0..<callable may be called and put in tables (the rest are the exported
     /// wrappers and the deliberately unbounded recursion).
     var callable = 0
+    /// The function whose body is being generated.
+    var currentFunction = 0
     /// Whether statements with unreachable code may be generated.
     var deadCode = true
     /// Whether i64 shift counts may be constants outside 0...63.
@@ -240,9 +242,17 @@ struct BodyGenerator {
         drops(types.count)
     }
 
+    /// A callee: mostly a function after this one (so calls form a DAG and rarely spend
+    /// all the fuel), sometimes any function (recursion).
+    mutating func callee(from candidates: [Int]) -> Int? {
+        let later = candidates.filter { $0 > context.currentFunction }
+        if !later.isEmpty && rng.chance(95) { return rng.pick(later) }
+        return candidates.isEmpty ? nil : rng.pick(candidates)
+    }
+
     /// A direct call whose results are dropped.
     mutating func callStatement(depth: Int) {
-        let f = rng.below(context.callable)
+        guard let f = callee(from: Array(0..<context.callable)) else { return dropped(depth: depth) }
         let s = context.signature(ofFunction: f)
         values(s.parameters, depth: depth + 1)
         code.byte(Opcodes.call); code.u32(UInt32(f))

@@ -153,7 +153,7 @@ public final class FuzzSession {
         }
         count("calls", plan.count)
         for outcome in reference.calls {
-            if case .trap = outcome { count("calls-trapped") }
+            if case .trap(let kind) = outcome { count("trapped-\(ReproducerStore.slug(kind.message))") }
         }
         for configuration in KilnConfiguration.all {
             switch KilnRunner.compile(wasm, configuration) {

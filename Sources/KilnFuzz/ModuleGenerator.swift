@@ -6,7 +6,7 @@
 public enum ModuleGenerator {
     /// Fuel each exported call starts with: every function entry and loop iteration
     /// spends one, and the call traps with `unreachable` when it runs out.
-    public static let fuel: Int64 = 120
+    public static let fuel: Int64 = 1000
     /// Name of the export that recurses without fuel (checks stack exhaustion).
     public static let deepExport = "deep"
 
@@ -38,7 +38,7 @@ public enum ModuleGenerator {
             context.globals.append(GeneratedGlobal(type: t, isMutable: rng.chance(60), initializer: globalInitializer(t, &rng)))
         }
         if rng.chance(85) {
-            let min = UInt32(rng.inRange(0...2))
+            let min = UInt32(rng.chance(10) ? 0 : rng.inRange(1...2))
             context.memoryPages = min
             // Always a maximum: growth past it fails in every engine, while growth of an
             // unbounded memory may fail or not at the engine's discretion (spec: memory.grow).
@@ -80,6 +80,7 @@ public enum ModuleGenerator {
 
         // Bodies.
         for f in 0..<count {
+            context.currentFunction = f
             var body = BodyGenerator(
                 rng: FuzzRandom(seed: rng.next()), context: context, signature: signatures[f], budget: rng.inRange(10...90))
             let parts = body.generate(statements: rng.inRange(1...10))
@@ -180,7 +181,7 @@ public enum ModuleGenerator {
     /// expressions (`ref.func`, `ref.null`). Active ones mostly fit their table.
     static func elementSegment(_ context: ModuleContext, _ rng: inout FuzzRandom) -> [UInt8] {
         var e = WasmEncoder()
-        let items = (0..<rng.inRange(0...4)).map { _ in rng.chance(15) ? -1 : rng.below(context.callable) }
+        let items = (0..<rng.inRange(0...6)).map { _ in rng.chance(15) ? -1 : rng.below(context.callable) }
         let useExpressions = rng.chance(40)
         let table = rng.below(context.tableMinimums.count)
         let passive = rng.chance(30)
