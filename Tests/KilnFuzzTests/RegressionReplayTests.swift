@@ -8,7 +8,7 @@ import Testing
     @Test(arguments: FuzzTestSupport.regressionFiles)
     func reproducerPasses(_ name: String) {
         let path = FuzzTestSupport.regressions.appendingPathComponent(name).path
-        let result = FuzzTestSupport.run(["replay", path], timeout: 60)
+        let result = FuzzTestSupport.run(["replay", path], timeout: 20)
         #expect(result.ending == .exited(0), "\(name): \(result.output)")
     }
 
