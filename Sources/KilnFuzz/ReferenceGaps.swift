@@ -14,13 +14,26 @@ public enum ReferenceGaps {
             "unclosed-block", "unexpected end of section or function",
             "spec core/binary.wast assert_malformed \"unexpected end of section or function\""
         ),
+        // `global.set` of an immutable global in unreachable code: WasmKit's translator
+        // returns before its mutability check when the operand stack is polymorphic
+        // (Translator.swift visitGlobalSet); the spec validates unreachable code alike.
+        ("immutable-global-unreachable", "immutable global", "spec core/global.wast assert_invalid \"immutable global\""),
     ]
 
     /// The gap's name when the reference refused a module Kiln accepted and the spec sides
     /// with Kiln. WasmKit collects the functions `ref.func` may name only from constant
     /// expressions, not from exports; the spec's C.refs has every function index that
     /// occurs outside function bodies, exports included (validation/modules).
+    ///
+    /// WasmKit also refuses a `0xFC`-prefixed instruction whose sub-opcode is a non-minimal
+    /// LEB128 ("Illegal opcode: [252, 128]"); the spec reads the sub-opcode as a u32, any
+    /// encoding of at most 5 bytes (Kiln rewrites them: PrefixedOpcodeCanonicalizer).
     public static func gap(forReferenceError message: String, module wasm: [UInt8]) -> String? {
+        if let r = message.range(of: "Illegal opcode: [252, "),
+            let next = UInt8(message[r.upperBound...].prefix { $0.isNumber }), next >= 0x80
+        {
+            return "non-minimal-subopcode"
+        }
         let marker = "function index "
         guard message.contains("is not declared but referenced as a function reference"),
             let r = message.range(of: marker),
