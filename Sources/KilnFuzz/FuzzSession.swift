@@ -147,7 +147,11 @@ public final class FuzzSession {
             }
             return Finding(kind: .generatorInvalid, slug: "reference-refused", detail: "reference: \(message)", input: wasm)
         }
-        if reference.calls.contains(.error(ReferenceRunner.outOfFuel)) {
+        let limited = reference.calls.contains {
+            if case .error(let m) = $0 { return m.contains("resource limit") }
+            return false
+        }
+        if reference.calls.contains(.error(ReferenceRunner.outOfFuel)) || limited {
             count("inconclusive")
             return nil
         }

@@ -14,6 +14,8 @@ public enum ReferenceGaps {
             "unclosed-block", "unexpected end of section or function",
             "spec core/binary.wast assert_malformed \"unexpected end of section or function\""
         ),
+        // The same, when the unclosed block's `end` is followed by further bytes of the body.
+        ("unclosed-block", "section size mismatch", "spec core/binary.wast assert_malformed \"section size mismatch\""),
         // `global.set` of an immutable global in unreachable code: WasmKit's translator
         // returns before its mutability check when the operand stack is polymorphic
         // (Translator.swift visitGlobalSet); the spec validates unreachable code alike.

@@ -80,9 +80,22 @@ public enum ReferenceRunner {
 
     /// Keeps the reference's memories and tables small (mutants ask for gigabytes); a
     /// module that needs more is inconclusive.
+    /// Growth past the limits throws (rather than failing the grow, which Kiln would not
+    /// do), and the run becomes inconclusive.
     final class Limiter: ResourceLimiter {
-        func limitMemoryGrowth(to desired: Int) throws -> Bool { desired <= 16 << 20 }
-        func limitTableGrowth(to desired: Int) throws -> Bool { desired <= 1 << 20 }
+        func limitMemoryGrowth(to desired: Int) throws -> Bool {
+            guard desired <= 64 << 20 else { throw ReferenceLimit() }
+            return true
+        }
+        func limitTableGrowth(to desired: Int) throws -> Bool {
+            guard desired <= 1 << 20 else { throw ReferenceLimit() }
+            return true
+        }
+    }
+
+    /// Thrown by ``Limiter``.
+    struct ReferenceLimit: Error, CustomStringConvertible {
+        var description: String { "the reference's resource limit" }
     }
     static let limiter = Limiter()
 
