@@ -189,22 +189,25 @@ public final class FuzzSession {
     /// the accepted ones as the reference does.
     func checkMutant(_ wasm: [UInt8]) -> Finding? {
         let compiled = KilnRunner.compile(wasm, KilnConfiguration.all[0])
-        var referenceError = ReferenceRunner.validate(wasm)
-        if referenceError == nil, case .success = compiled, let violation = StructuralCheck.violation(in: wasm) {
-            // Only asked when both sides accept: a byte the shared parser lets through.
-            count("structural-refusal")
-            referenceError = "\(violation) (StructuralCheck; WasmKit's validator accepts it)"
-        }
-        if referenceError == ReferenceRunner.validExceptActiveSegments {
+        var referenceError: String?
+        switch ReferenceRunner.validate(wasm) {
+        case .valid:
+            referenceError = nil
+        case .invalid(let message):
+            referenceError = message
+        case .validExceptActiveSegments:
             guard case .success = compiled else {
                 count("inconclusive-validity")  // Kiln may be refusing a segment the copy lost
                 return nil
             }
-            referenceError = nil
-        }
-        if referenceError == ReferenceRunner.inconclusive {
+        case .inconclusive:
             count("inconclusive-validity")
             return nil
+        }
+        if referenceError == nil, case .success = compiled, let violation = StructuralCheck.violation(in: wasm) {
+            // Only asked when both sides accept: a byte the shared parser lets through.
+            count("structural-refusal")
+            referenceError = "\(violation) (StructuralCheck; WasmKit's validator accepts it)"
         }
         if case .failure(let error) = compiled, referenceError == nil, error.description.hasPrefix("start function") {
             // The reference validates with the start function dropped (so that validating

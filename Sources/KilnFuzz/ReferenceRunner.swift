@@ -26,31 +26,52 @@ public enum ReferenceRunner {
     /// The message of the inconclusive outcome of a run that spent all its fuel.
     public static let outOfFuel = "reference trap: out of fuel"
 
-    /// Whether the reference finds `wasm` valid (parse + validate + translate every body),
-    /// and its message when not. Imports are given stand-ins and the start function is
-    /// dropped: only validity is asked here. When applying an active segment traps (WasmKit
-    /// then never reaches the bodies), a copy with passive segments is validated instead.
-    /// What ``validate(_:segmentsRewritten:)`` says when it cannot tell (instantiation
-    /// trapped and the segments could not be rewritten).
-    public static let inconclusive = "inconclusive: instantiation trapped before the bodies were validated"
-    /// What it says when only the passive copy could be judged, and it is valid: the active
-    /// segments' own indices and offset expressions went unchecked.
-    public static let validExceptActiveSegments = "valid, active segments unchecked"
+    /// The reference's opinion of a module's validity.
+    public enum Verdict: Equatable, Sendable {
+        case valid
+        /// Only a copy with passive segments could be judged (applying an active segment
+        /// trapped), and it is valid: the active segments' own indices and offset
+        /// expressions went unchecked.
+        case validExceptActiveSegments
+        case invalid(String)
+        /// Instantiation trapped before the bodies were validated, and no copy could be made.
+        case inconclusive
+    }
 
-    public static func validate(_ wasm: [UInt8], segmentsRewritten: Bool = false) -> String? {
+    /// Whether the reference finds `wasm` valid (parse + validate + translate every body).
+    /// Imports are given stand-ins and the start function is dropped (validating never
+    /// runs code; the start function's type goes unchecked). When applying an active
+    /// segment traps (WasmKit then never reaches the bodies), a copy with passive segments
+    /// is validated instead.
+    public static func validate(_ wasm: [UInt8]) -> Verdict {
+        switch judge(wasm) {
+        case .some(.trapped):
+            guard let passive = PassiveSegments.rewrite(wasm) else { return .inconclusive }
+            switch judge(passive) {
+            case .none: return .validExceptActiveSegments
+            case .some(.trapped): return .inconclusive
+            case .some(.refused(let message)): return .invalid(message)
+            }
+        case .some(.refused(let message)): return .invalid(message)
+        case .none: return .valid
+        }
+    }
+
+    enum Objection { case trapped, refused(String) }
+
+    /// Parses and instantiates `wasm`; nil when that worked.
+    static func judge(_ wasm: [UInt8]) -> Objection? {
         do {
             var module = try parseWasm(bytes: wasm, features: features)
             module.dropStartFunction()
             let store = Store(engine: makeEngine())
             store.resourceLimiter = limiter
-            let imports = try standInImports(module, store)
-            _ = try module.instantiate(store: store, imports: imports)
+            _ = try module.instantiate(store: store, imports: try standInImports(module, store))
             return nil
         } catch is WasmKit.Trap {
-            guard !segmentsRewritten, let passive = PassiveSegments.rewrite(wasm) else { return inconclusive }
-            return validate(passive, segmentsRewritten: true) ?? validExceptActiveSegments
+            return .trapped
         } catch {
-            return String(describing: error)
+            return .refused(String(describing: error))
         }
     }
 

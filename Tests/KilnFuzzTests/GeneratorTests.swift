@@ -15,8 +15,8 @@ import Testing
     @Test func generatedModulesAreValid() {
         for index in 0..<150 as Range<UInt64> {
             let wasm = ModuleGenerator.generate(seed: 77, index: index).encode()
-            let error = ReferenceRunner.validate(wasm)
-            #expect(error == nil, "module \(index): \(error ?? "")")
+            let verdict = ReferenceRunner.validate(wasm)
+            #expect(verdict == .valid || verdict == .validExceptActiveSegments, "module \(index): \(verdict)")
         }
     }
 

@@ -37,7 +37,8 @@ import Testing
         var checked = 0
         let small = Minimizer.minimize(module, budget: 40) { candidate in
             checked += 1
-            #expect(ReferenceRunner.validate(candidate.encode()) == nil)
+            let verdict = ReferenceRunner.validate(candidate.encode())
+            #expect(verdict == .valid || verdict == .validExceptActiveSegments, "\(verdict)")
             return candidate.statementCount >= 1
         }
         #expect(checked > 0)
