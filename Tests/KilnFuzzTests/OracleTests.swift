@@ -57,3 +57,35 @@ import Testing
         #expect(run?.outcome.calls.first == .trap(.integerDivideByZero), "argument tuple 0 is all zeros")
     }
 }
+
+/// The second opinion on flag bytes: silent on valid modules, loud on issue 8's byte.
+@Suite struct StructuralCheckTests {
+    @Test func generatedModulesHaveNoViolation() {
+        for index in 0..<200 as Range<UInt64> {
+            let wasm = ModuleGenerator.generate(seed: 3, index: index).encode()
+            #expect(StructuralCheck.violation(in: wasm) == nil, "module \(index)")
+        }
+    }
+
+    @Test func elementFlagsNineAndDataFlagsThreeAreMalformed() {
+        // (module (table 1 funcref) (elem flags 9 ...)) and (module (memory 1) (data flags 3 ...)).
+        let element: [UInt8] = [
+            0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x01, 0x09, 0x03, 0x01, 0x09, 0x00,
+            0x00,
+        ]
+        #expect(StructuralCheck.violation(in: element)?.contains("flags 9") == true)
+        let data: [UInt8] = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0B, 0x03, 0x01, 0x03, 0x00]
+        #expect(StructuralCheck.violation(in: data)?.contains("flags 3") == true)
+    }
+
+    @Test func passiveCopiesOfGeneratedModulesStayValid() {
+        for index in 0..<60 as Range<UInt64> {
+            let wasm = ModuleGenerator.generate(seed: 4, index: index).encode()
+            guard let copy = PassiveSegments.rewrite(wasm) else {
+                Issue.record("module \(index) could not be rewritten")
+                continue
+            }
+            #expect(ReferenceRunner.validate(copy) == .valid, "module \(index)")
+        }
+    }
+}
