@@ -46,6 +46,8 @@ public enum ReferenceRunner {
     public static func validate(_ wasm: [UInt8]) -> Verdict {
         switch judge(wasm) {
         case .some(.trapped):
+            // A copy with passive segments applies nothing at instantiation, so only a
+            // resource limit can stop it again.
             guard let passive = PassiveSegments.rewrite(wasm) else { return .inconclusive }
             switch judge(passive) {
             case .none: return .validExceptActiveSegments
@@ -70,6 +72,8 @@ public enum ReferenceRunner {
             return nil
         } catch is WasmKit.Trap {
             return .trapped
+        } catch is ReferenceLimit {
+            return .trapped  // too large for the reference: no opinion
         } catch {
             return .refused(String(describing: error))
         }
