@@ -2,6 +2,7 @@
 #   make demo   compile the bundled example to a .so, run it, show its sections; then a
 #               C hello world (wasi-libc) compiled to a .so and run as a WASI command
 #   make test   unit tests, end-to-end tests and the spec suite
+#   make fuzz   the fuzzers of issue 8 (FUZZ_SECONDS, FUZZ_SEED, FUZZ_MODE, FUZZ_FLAGS); not part of test
 # Missing system packages are installed with apt-get (CI runs as root).
 
 SWIFT ?= swift
@@ -9,7 +10,7 @@ BUILD_DIR := .build/debug
 KILN := $(BUILD_DIR)/kiln
 DEMO_DIR := .build/demo
 
-.PHONY: all deps build test demo spec-all embedded-smoke clean
+.PHONY: all deps build test demo spec-all embedded-smoke fuzz clean
 
 all: build
 
@@ -79,6 +80,19 @@ embedded-smoke: build
 # Every core spec file, for a full picture (not part of `make test`).
 spec-all: build
 	-$(KILN) wast ../shared/spec/core/*.wast
+
+# Differential and robustness fuzzing (docs/reliability.md). Never part of `make test`.
+#   FUZZ_SECONDS  total run time, split evenly across the modes (default 300)
+#   FUZZ_SEED     seed of the run (default: from the clock; printed)
+#   FUZZ_MODE     gen, wasm, wat, artifact, a comma list, or all (default)
+#   FUZZ_FLAGS    more kiln-fuzz options, e.g. --narrow-shift-counts --no-save
+FUZZ_SECONDS ?= 300
+FUZZ_MODE ?= all
+FUZZ_SEED ?=
+FUZZ_FLAGS ?=
+fuzz: deps
+	$(SWIFT) build -c release --product kiln-fuzz
+	.build/release/kiln-fuzz run --mode $(FUZZ_MODE) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(FUZZ_FLAGS)
 
 clean:
 	rm -rf .build

@@ -12,7 +12,11 @@
 //   KilnRuntime    <- KilnABI, CKilnRuntime             never imports a compiler target
 //   KilnWASI       <- KilnRuntime, KilnABI, WASI (+ its WasmTypes)  WASI preview1 over WasmKit's WASI module
 //   KilnWAST       <- KilnCompiler, KilnFrontend, KilnRuntime, WAT   the .wast runner
-//   kiln (KilnCLI) <- KilnWAST, KilnWASI, ArgumentParser argument parsing only
+//   KilnInspect    <- KilnRuntime, KilnABI              what `kiln inspect` reports
+//   kiln (KilnCLI) <- KilnWAST, KilnWASI, KilnInspect, ArgumentParser   argument parsing only
+//   KilnFuzz       <- KilnCompiler, KilnRuntime, KilnFrontend, KilnInspect, KilnABI,
+//                     WasmKit (the reference interpreter), WasmParser, WAT   the fuzzers of issue 8
+//   kiln-fuzz (KilnFuzzCLI) <- KilnFuzz, ArgumentParser   argument parsing only
 import PackageDescription
 
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
@@ -22,6 +26,7 @@ let package = Package(
     products: [
         .executable(name: "kiln", targets: ["KilnCLI"]),
         .executable(name: "kiln-example-host", targets: ["KilnExampleHost"]),
+        .executable(name: "kiln-fuzz", targets: ["KilnFuzzCLI"]),
         .library(name: "KilnCompiler", targets: ["KilnCompiler"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
         .library(name: "KilnWASI", targets: ["KilnWASI"]),
@@ -74,12 +79,26 @@ let package = Package(
                 .product(name: "WasmParser", package: "WasmKit"),
             ],
             swiftSettings: settings),
+        .target(name: "KilnInspect", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
         .executableTarget(
             name: "KilnCLI",
             dependencies: [
-                "KilnCompiler", "KilnRuntime", "KilnWAST", "KilnWASI",
+                "KilnCompiler", "KilnRuntime", "KilnWAST", "KilnWASI", "KilnInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: settings),
+        .target(
+            name: "KilnFuzz",
+            dependencies: [
+                "KilnABI", "KilnFrontend", "KilnCompiler", "KilnRuntime", "KilnInspect",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmParser", package: "WasmKit"),
+                .product(name: "WAT", package: "WasmKit"),
+            ],
+            swiftSettings: settings),
+        .executableTarget(
+            name: "KilnFuzzCLI",
+            dependencies: ["KilnFuzz", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings),
         .executableTarget(name: "KilnExampleHost", dependencies: ["KilnRuntime", "KilnWASI"], swiftSettings: settings),
 
@@ -94,6 +113,7 @@ let package = Package(
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "KilnRuntime", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "KilnCompiler", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST"], swiftSettings: settings),
+        .testTarget(name: "KilnFuzzTests", dependencies: ["KilnFuzz"], swiftSettings: settings),
         .testTarget(
             name: "KilnWASITests",
             dependencies: [

@@ -1,0 +1,11 @@
+(module
+  (func $add (export "add") (param $a i32) (param $b i32) (result i32)
+    (i32.add (local.get $a) (local.get $b)))
+  (func (export "div") (param i64 i64) (result i64)
+    local.get 0 local.get 1 i64.div_s)
+  (func (export "conv") (param f64) (result i32 i64 f32)
+    (i32.trunc_sat_f64_s (local.get 0))
+    (i64.trunc_f64_u (f64.abs (local.get 0)))
+    (f32.demote_f64 (local.get 0)))
+  (func (export "bits") (param f32) (result i32)
+    (i32.reinterpret_f32 (f32.copysign (local.get 0) (f32.const -nan:0x200000)))))

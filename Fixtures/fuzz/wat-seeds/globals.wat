@@ -1,0 +1,11 @@
+(module
+  (global $a (export "a") (mut i64) (i64.const -9223372036854775808))
+  (global $b (export "b") f32 (f32.const nan:0x1))
+  (global $c (mut f64) (f64.const -0x1p-1074))
+  (global $d i32 (i32.add (i32.const 2147483647) (i32.const 1)))
+  (func (export "get") (result i64 f32 f64 i32)
+    global.get $a global.get $b global.get $c global.get $d)
+  (func (export "set") (param i64 f64)
+    (global.set $a (local.get 0)) (global.set $c (local.get 1)))
+  (func (export "sel") (param i32) (result f64)
+    (select (global.get $c) (f64.const -0) (local.get 0))))

@@ -1,0 +1,143 @@
+// `kiln-fuzz`: the fuzzers of issue 8 (argument parsing only; the work is in KilnFuzz).
+import ArgumentParser
+import Foundation
+import KilnFuzz
+
+struct KilnFuzzCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiln-fuzz", abstract: "Differential and robustness fuzzing of Kiln (docs/reliability.md).",
+        subcommands: [RunCommand.self, ReplayCommand.self, CheckCommand.self, WorkerCommand.self, EmitInputCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+func parseModes(_ text: String) throws -> [FuzzMode] {
+    if text == "all" { return FuzzMode.allCases }
+    return try text.split(separator: ",").map {
+        guard let m = FuzzMode(rawValue: String($0)) else {
+            throw ValidationError("unknown mode \($0) (gen, wasm, wat, artifact, all)")
+        }
+        return m
+    }
+}
+
+/// `kiln-fuzz run`: a supervised fuzz run.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Fuzz for a while; save reproducers.")
+    @Option(help: "Modes, comma-separated: gen, wasm, wat, artifact, or all.") var mode = "all"
+    @Option(help: "Total seconds, split evenly across the modes.") var seconds: Double = 300
+    @Option(help: "At most this many inputs per mode.") var count: UInt64?
+    @Option(help: "Seed (default: from the clock, printed).") var seed: UInt64?
+    @Option(help: "Where reproducers are saved.") var saveDir = "Fixtures/regressions"
+    @Flag(help: "Save nothing.") var noSave = false
+    @Option(help: "Seconds without progress that count as a hang.") var hangTimeout: Double = 10
+    @Option(help: "Seconds between progress lines.") var progress: Double = 5
+    @Option(help: "Directory of .wat seeds for the text fuzzer.") var watSeeds = "Fixtures/fuzz/wat-seeds"
+    @Flag(help: "Generate no unreachable code (to look past a known crash there).") var noDeadCode = false
+    @Flag(help: "Keep constant i64 shift counts in 0...63 (to look past a known crash).") var narrowShiftCounts = false
+
+    func run() throws {
+        let modes = try parseModes(mode)
+        let seed = seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
+        let options = RunOptions(
+            modes: modes, secondsPerMode: seconds / Double(modes.count), countPerMode: count ?? UInt64.max, seed: seed,
+            saveDirectory: noSave ? nil : saveDir, hangTimeout: hangTimeout, progressInterval: progress,
+            generator: .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts), watSeedDirectory: watSeeds)
+        let started = Date()
+        let summaries = Supervisor(options: options).run()
+        print(
+            "\nsummary: seed \(seed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s, dead code \(noDeadCode ? "off" : "on"), "
+                + "shift counts \(narrowShiftCounts ? "narrow" : "wide")")
+        for s in summaries {
+            print("  " + s.line)
+            let extra = s.counters.filter { !["diff", "crash", "hang", "accepted-invalid", "refused-valid", "generator-invalid"].contains($0.key) }
+            if !extra.isEmpty { print("    " + extra.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
+            for r in s.reproducers { print("    reproducer: \(r)") }
+        }
+        let findings = summaries.reduce(0) { $0 + $1.findings }
+        print("  findings: \(findings)")
+        if findings > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `kiln-fuzz replay FILE...`: replays reproducers; exit status 1 if any still fails.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Replay saved reproducers.")
+    @Argument(help: "Reproducer files (.wasm, .wat, .so).") var files: [String]
+
+    func run() throws {
+        var failed = 0
+        for file in files where !file.hasSuffix(".txt") {
+            var counters: [String: Int] = [:]
+            let finding = Replay.check(file: file, counters: &counters)
+            let counted = counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            if let finding {
+                failed += 1
+                print("FAIL \(file): \(finding.kind.rawValue): \(finding.detail)")
+            } else {
+                print("ok   \(file) (\(counted))")
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// `kiln-fuzz check --mode M FILE`: one input, for the supervisor's minimizer (crashes are the answer).
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check", abstract: "Check one input (internal).", shouldDisplay: false)
+    @Option var mode: String
+    @Argument var file: String
+
+    func run() throws {
+        guard let m = FuzzMode(rawValue: mode) else { throw ValidationError("unknown mode \(mode)") }
+        var counters: [String: Int] = [:]
+        if Replay.check(file: file, mode: m, counters: &counters) != nil { throw ExitCode(1) }
+    }
+}
+
+/// `kiln-fuzz worker ...`: a worker process of a run (internal).
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "A worker of a run (internal).", shouldDisplay: false)
+    @Option var mode: String
+    @Option var seed: UInt64
+    @Option var from: UInt64
+    @Option var count: UInt64
+    @Option var until: Double
+    @Option var saveDir: String?
+    @Option var watSeeds: String
+    @Flag var noDeadCode = false
+    @Flag var narrowShiftCounts = false
+
+    func run() throws {
+        guard let m = FuzzMode(rawValue: mode) else { throw ValidationError("unknown mode \(mode)") }
+        Worker.run(
+            WorkerOptions(
+                mode: m, seed: seed, from: from, count: count, until: until, saveDirectory: saveDir,
+                generator: .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts), watSeeds: WatSeeds.load(watSeeds)))
+    }
+}
+
+/// `kiln-fuzz emit-input`: writes input `index` of a run to a file (internal; also handy
+/// to look at an input by hand).
+struct EmitInputCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "emit-input", abstract: "Write one input of a run to a file.")
+    @Option var mode: String
+    @Option var seed: UInt64
+    @Option var index: UInt64
+    @Option var out: String
+    @Option var watSeeds = "Fixtures/fuzz/wat-seeds"
+    @Flag var noDeadCode = false
+    @Flag var narrowShiftCounts = false
+
+    func run() throws {
+        guard let m = FuzzMode(rawValue: mode) else { throw ValidationError("unknown mode \(mode)") }
+        let session = FuzzSession(seed: seed, watSeeds: WatSeeds.load(watSeeds))
+        session.generatorOptions = .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts)
+        guard FileManager.default.createFile(atPath: out, contents: Data(session.input(m, index: index))) else {
+            throw ValidationError("cannot write \(out)")
+        }
+    }
+}
+
+// Progress lines must appear as they are printed, also when the output is a pipe or file.
+setvbuf(stdout, nil, _IOLBF, 0)
+KilnFuzzCommand.main()
