@@ -82,7 +82,7 @@ enum ImportTypeUseCheck {
     /// The params and results among `lists`, nil if a type is not a one-keyword type.
     private static func inlineType(_ lists: [Int], _ tokens: [WATToken], _ bytes: [UInt8]) -> FunctionTypeText? {
         var type = FunctionTypeText()
-        for list in lists {
+        for list in lists where list + 1 < tokens.count {
             let kind = tokens[list + 1].text(bytes)
             guard kind == "param" || kind == "result" else { continue }
             var items = Array(WATToken.children(tokens, list).dropFirst())

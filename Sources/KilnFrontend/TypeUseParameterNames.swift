@@ -79,7 +79,8 @@ enum TypeUseParameterNames {
         guard sawTypeUse, !names.isEmpty else { return [] }
         var edits = nameTokens.map { (tokens[$0].range, "") }
         // The body: local.get/set/tee of a parameter name, folded or flat.
-        for j in i..<end where tokens[j].kind == .atom && j + 1 < end && tokens[j + 1].kind == .atom {
+        // (A list cut short by the end of the text closes at the last token: `i` may be past it.)
+        for j in min(i, end)..<end where tokens[j].kind == .atom && j + 1 < end && tokens[j + 1].kind == .atom {
             switch tokens[j].text(bytes) {
             case "local.get", "local.set", "local.tee":
                 if let index = names[tokens[j + 1].text(bytes)] { edits.append((tokens[j + 1].range, String(index))) }

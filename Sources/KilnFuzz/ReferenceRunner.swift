@@ -6,9 +6,15 @@ import KilnABI
 
 /// Runs modules in WasmKit and reports what happened as a ``RunOutcome``.
 public enum ReferenceRunner {
-    /// The proposals Kiln compiles (Compiler.supportedFeatures): the reference accepts the
-    /// same language. Extended constants and bulk memory are always on in WasmKit.
-    static let features: WasmFeatureSet = [.referenceTypes, .tailCall]
+    /// The proposals Kiln compiles (Compiler.supportedFeatures), plus the two whose
+    /// *encodings* Wasm 3.0 (the spec suite in ../shared/spec) made part of every module:
+    /// memory64 reads a memarg offset as a u64 (up to 10 LEB128 bytes) and multi-memory
+    /// reads alignment bit 6 as "a memory index follows" and memory indices as LEB128.
+    /// Without them WasmKit refuses such single-memory, 32-bit modules, which the 3.0 spec
+    /// calls valid. A module that really uses a 64-bit or a second memory is refused by
+    /// Kiln as unsupported, which the oracle counts apart. Extended constants and bulk
+    /// memory are always on in WasmKit.
+    static let features: WasmFeatureSet = [.referenceTypes, .tailCall, .memory64, .multiMemory]
 
     /// Eager translation validates every body at instantiation; software bounds checks keep
     /// WasmKit's signal handlers out of the process (Kiln's own are installed).

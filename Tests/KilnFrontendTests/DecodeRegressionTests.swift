@@ -19,7 +19,7 @@ import Testing
 
     @Test func sharedRegressionFileIsMalformedAtTheFlagsByte() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/regressions/elem-invalid-flags-byte.wasm")
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/regressions/accepted-invalid-wasm-issue8-elem-flags-byte-9.wasm")
         let bytes = [UInt8](try Data(contentsOf: url))
         let error = #expect(throws: ModuleError.self) { try decodeModule(bytes) }
         #expect(error?.kind == .malformed)
@@ -119,6 +119,21 @@ import Testing
               (import "m" "g" (func $g (type $t) (param i32) (result i32)))
               (func (import "m" "h") (type $t) (param i32) (result i32)))
             """)
+    }
+
+    /// Every prefix of such text (lists cut short by the end) is an error, never a crash
+    /// of the pre-passes (a truncated `(func (type) (param $x` once read past its end;
+    /// found by the text fuzzer).
+    @Test func everyPrefixIsAResultOrAnError() {
+        let text = """
+            (module (type $t (func (param i32) (result i32)))
+              (import "m" "g" (func (type $t) (param $x i32) (result i32)))
+              (func (type $t) (param $a i32) (result i32) (local.get $a)))
+            """
+        let bytes = Array(text.utf8)
+        for n in 0...bytes.count {
+            _ = try? assemble(text: String(decoding: bytes[0..<n], as: UTF8.self))
+        }
     }
 
     @Test func typeUseWithInlineResultOnly() throws {

@@ -19,7 +19,7 @@ import Testing
     /// a constant count beyond Int32 once stopped the compiler with a precondition
     /// failure. They compile under every table strategy, and every export runs to a
     /// result or a trap.
-    @Test(arguments: ["compiler-crash-int-binary-1.wasm", "compiler-crash-int-binary-2.wasm"])
+    @Test(arguments: ["crash-wasm-issue8-compiler-crash-int-binary-1.wasm", "crash-wasm-issue8-compiler-crash-int-binary-2.wasm"])
     func compilesAndRuns(_ name: String) throws {
         let wasm = try Self.bytes(name)
         for strategy in TableInitStrategy.allCases {
