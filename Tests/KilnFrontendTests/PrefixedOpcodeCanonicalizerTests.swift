@@ -266,7 +266,7 @@ private let specLEBModule: [UInt8] =
                 var parser = ExpressionParser(code: code)
                 let base = parser.offset
                 var expected: [Int] = []
-                while let next = try? parser.parse(), next != nil { expected.append(parser.offset - base) }
+                while (try? parser.parse()) != nil { expected.append(parser.offset - base) }
                 var cursor = InstructionCursor(bytes: expression, index: 0, end: expression.count)
                 var found: [Int] = []
                 while found.count < expected.count, (try? cursor.skipInstruction()) != nil { found.append(cursor.index) }
