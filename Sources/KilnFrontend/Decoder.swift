@@ -157,9 +157,10 @@ func readFunctionNames(_ bytes: ArraySlice<UInt8>) -> [UInt32: String] {
 
 /// Turns WebAssembly text into the binary format (all features enabled).
 public func assemble(text: String) throws(ModuleError) -> [UInt8] {
-    if let error = ImportTypeUseCheck.error(in: text) { throw error }
+    let tokenized = WATText(text)
+    if let error = ImportTypeUseCheck.error(in: tokenized) { throw error }
     do {
-        return try wat2wasm(prepareText(text), features: .all)
+        return try wat2wasm(TypeUseParameterNames.rewrite(tokenized), features: .all)
     } catch {
         throw textError(error)
     }
@@ -168,7 +169,7 @@ public func assemble(text: String) throws(ModuleError) -> [UInt8] {
 /// WebAssembly text (a module or a `.wast` script) made ready for WasmKit's parser:
 /// see ``TypeUseParameterNames``.
 public func prepareText(_ text: String) -> String {
-    TypeUseParameterNames.rewrite(text)
+    TypeUseParameterNames.rewrite(WATText(text))
 }
 
 /// A text-format error as a ``ModuleError``, its place as line and column (1-based); a

@@ -10,10 +10,8 @@
 /// written as a list (`(ref null $t)`) or a type definition that is not a plain `func`
 /// ends the check for that import without a verdict.
 enum ImportTypeUseCheck {
-    static func error(in text: String) -> ModuleError? {
-        let bytes = Array(text.utf8)
-        var lexer = WATLexer(bytes: bytes)
-        let tokens = lexer.tokens()
+    static func error(in text: WATText) -> ModuleError? {
+        let (bytes, tokens) = (text.bytes, text.tokens)
         var modules = tokens.indices.filter { tokens[$0].kind == .open && $0 + 1 < tokens.count && tokens[$0 + 1].isAtom("module", in: bytes) }
         if modules.isEmpty { modules = [-1] }  // a module's fields without `(module ...)`
         for open in modules {

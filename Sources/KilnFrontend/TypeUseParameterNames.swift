@@ -12,10 +12,8 @@
 /// parser still checks that they agree. Everything else is copied byte for byte, line
 /// breaks included, so the parser's line numbers stay right.
 enum TypeUseParameterNames {
-    static func rewrite(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        var lexer = WATLexer(bytes: bytes)
-        let tokens = lexer.tokens()
+    static func rewrite(_ text: WATText) -> String {
+        let (bytes, tokens) = (text.bytes, text.tokens)
         var edits: [(range: Range<Int>, replacement: String)] = []
         var i = 0
         while i < tokens.count {
@@ -24,7 +22,7 @@ enum TypeUseParameterNames {
             }
             i += 1
         }
-        guard !edits.isEmpty else { return text }
+        guard !edits.isEmpty else { return text.string }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var at = 0

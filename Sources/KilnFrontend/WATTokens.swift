@@ -1,3 +1,17 @@
+/// WebAssembly text split into tokens once, for every pre-pass that looks at it.
+struct WATText {
+    let string: String
+    let bytes: [UInt8]
+    let tokens: [WATToken]
+
+    init(_ string: String) {
+        self.string = string
+        bytes = Array(string.utf8)
+        var lexer = WATLexer(bytes: bytes)
+        tokens = lexer.tokens()
+    }
+}
+
 /// One token of WebAssembly text, for the frontend's text pre-passes
 /// (``TypeUseParameterNames``, ``ImportTypeUseCheck``): a parenthesis, a string or
 /// another atom, as a byte range of the UTF-8 text.

@@ -260,14 +260,17 @@ enum ArtifactReader {
             )
         }
 
-        // Damage to anything the host trusts is found before it is read; an artifact
-        // without a checksum is refused after the version check (older ABIs had none).
-        let checksum = try unique(SectionName.checksum)
-        if let checksum { try verifyChecksum(fd, fileSize: fileSize, sections: sections, stored: checksum) }
-
-        // Metadata: ABI version and target before anything else.
+        // Damage to anything the host trusts is found before any of it is interpreted; an
+        // artifact without a checksum is refused after the version check (older ABIs had
+        // none). The metadata is read once, for the checksum and the decoder.
         let metaCursor = try read(
             fd, fileSize: fileSize, offset: meta.offset, count: meta.size, what: SectionName.metadata)
+        let checksum = try unique(SectionName.checksum)
+        if let checksum {
+            try verifyChecksum(fd, fileSize: fileSize, sections: sections, stored: checksum, metadata: metaCursor.bytes)
+        }
+
+        // Metadata: ABI version and target before anything else.
         var m = metaCursor
         for b in ArtifactMetadata.magic {
             guard try m.u8() == b else {
@@ -302,8 +305,10 @@ enum ArtifactReader {
 
     /// Recomputes the ``ArtifactChecksum`` of the covered sections (code, metadata, lazy
     /// funcrefs, table images) and refuses the artifact if it differs from the stored one.
+    /// `metadata` is the `.kiln.meta` contents the caller has read already.
     static func verifyChecksum(
-        _ fd: borrowing FileDescriptor, fileSize: UInt64, sections: [SectionInfo], stored: SectionInfo
+        _ fd: borrowing FileDescriptor, fileSize: UInt64, sections: [SectionInfo], stored: SectionInfo,
+        metadata: [UInt8]
     ) throws(LoadError) {
         let storedBytes = try read(fd, fileSize: fileSize, offset: stored.offset, count: stored.size, what: SectionName.checksum)
         guard let expected = ArtifactChecksum.decode(storedBytes.bytes) else {
@@ -316,8 +321,10 @@ enum ArtifactReader {
         var covered: [(name: String, contentHash: UInt64)] = []
         for s in sections where ArtifactChecksum.covers(section: s.name) {
             guard s.type != ELF.sectionNoBits else { throw LoadError.corrupt("section \(s.name) has no contents in the file") }
-            let contents = try read(fd, fileSize: fileSize, offset: s.offset, count: s.size, what: s.name)
-            covered.append((s.name, contents.bytes.withUnsafeBytes { ArtifactChecksum.hash($0) }))
+            let contents =
+                s.name == SectionName.metadata
+                ? metadata : try read(fd, fileSize: fileSize, offset: s.offset, count: s.size, what: s.name).bytes
+            covered.append((s.name, contents.withUnsafeBytes { ArtifactChecksum.hash($0) }))
         }
         let computed = ArtifactChecksum.combine(covered)
         guard computed == expected.hash, UInt32(covered.count) == expected.coveredSections else {

@@ -17,8 +17,8 @@ import Testing
 
     /// Valid modules (wasm-tools validates them, Wasmtime runs them) whose i64 shifts by
     /// a constant count beyond Int32 once stopped the compiler with a precondition
-    /// failure. They compile under every table strategy, and every export runs to a
-    /// result or a trap.
+    /// failure. They compile under every table strategy; instantiation (the first file's
+    /// start function traps) and then every export end in a result or a trap.
     @Test(arguments: ["crash-wasm-issue8-compiler-crash-int-binary-1.wasm", "crash-wasm-issue8-compiler-crash-int-binary-2.wasm"])
     func compilesAndRuns(_ name: String) throws {
         let wasm = try Self.bytes(name)
