@@ -181,7 +181,7 @@ void kiln_set_builtin_impl(int index, kiln_builtin_impl impl) {
 enum {
     B_MEMORY_FILL = 1, B_MEMORY_COPY, B_MEMORY_INIT, B_DATA_DROP, B_TABLE_GET, B_TABLE_SET,
     B_TABLE_GROW, B_TABLE_FILL, B_TABLE_COPY, B_TABLE_INIT, B_ELEM_DROP, B_REF_FUNC,
-    B_TABLE_LAZY_INIT
+    B_TABLE_LAZY_INIT, B_TRAP
 };
 
 static void w_memory_fill(void *vmctx, uint32_t dst, uint32_t value, uint32_t len) {
@@ -243,6 +243,12 @@ static uint64_t w_table_lazy_init(void *vmctx, uint32_t table, uint32_t index) {
     return r;
 }
 
+// Raises `kind` at the caller: the optimizing tier's explicit checks (no Swift side).
+__attribute__((noreturn)) static void w_trap(void *vmctx, uint32_t kind) {
+    (void)vmctx;
+    kiln_raise_trap_at(kind, (uintptr_t)__builtin_return_address(0) - 1);
+}
+
 const void *kiln_builtin_address(int index) {
     switch (index) {
     case B_MEMORY_FILL: return (const void *)w_memory_fill;
@@ -258,6 +264,7 @@ const void *kiln_builtin_address(int index) {
     case B_ELEM_DROP: return (const void *)w_elem_drop;
     case B_REF_FUNC: return (const void *)w_ref_func;
     case B_TABLE_LAZY_INIT: return (const void *)w_table_lazy_init;
+    case B_TRAP: return (const void *)w_trap;
     default: return NULL;
     }
 }

@@ -148,6 +148,10 @@ public enum Builtin: UInt8, Sendable, CaseIterable {
     /// `uint64 (vmctx, uint32 table, uint32 index)`: `checked` strategy slow path;
     /// initializes the slot and returns its (untagged) value.
     case tableLazyInit
+    /// `noreturn void (vmctx, uint32 kind)`: raises trap `kind` (a `TrapKind` raw value)
+    /// naming the calling wasm function. The optimizing tier's explicit checks end here:
+    /// a call LLVM must assume reads memory, so every earlier store is done before it.
+    case trap
 
     public static let slotCount = 24
 }
