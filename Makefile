@@ -28,6 +28,10 @@ endif
 ifeq ($(shell command -v readelf),)
 APT_PACKAGES += binutils
 endif
+# The optimizing tier: LLVM 19's C API.
+ifeq ($(wildcard /usr/lib/llvm-19/include/llvm-c/Core.h),)
+APT_PACKAGES += llvm-19-dev
+endif
 # WASI test programs (Fixtures/wasi): C against wasi-libc, and Rust.
 ifeq ($(wildcard /usr/bin/clang-16),)
 APT_PACKAGES += clang-16

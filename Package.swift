@@ -7,6 +7,9 @@
 //   KilnFrontend   <- WasmParser, WAT, KilnABI          decode + validate
 //   KilnCodegen    <- KilnFrontend, KilnABI, WasmParser target-independent lowering
 //   KilnCodegenX64 <- KilnCodegen, AsmX64, KilnABI      x86-64 MacroAssembler + trampolines
+//   KilnCodegenLLVM <- KilnCodegen, KilnCodegenX64, CLLVM, KilnABI   the optimizing tier:
+//                     wasm -> LLVM IR -> O2 -> object code placed into Kiln's layout
+//                     (built only where LLVM 19's C API is installed: see `llvmInstalled`)
 //   KilnELF        <- CLibELF                           ELF writer (no wasm knowledge)
 //   KilnCompiler   <- all of the above                  the facade
 //   KilnRuntime    <- KilnABI, CKilnRuntime             never imports a compiler target
@@ -17,9 +20,28 @@
 //   KilnFuzz       <- KilnCompiler, KilnRuntime, KilnFrontend, KilnInspect, KilnABI,
 //                     WasmKit (the reference interpreter), WasmParser, WAT   the fuzzers of issue 8
 //   kiln-fuzz (KilnFuzzCLI) <- KilnFuzz, ArgumentParser   argument parsing only
+import Foundation
 import PackageDescription
 
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+/// The optimizing tier needs LLVM 19's C API (Debian's llvm-19-dev, which `make build`
+/// installs). Without it Kiln still builds, with the baseline tier only.
+let llvmPrefix = "/usr/lib/llvm-19"
+let llvmInstalled = FileManager.default.fileExists(atPath: llvmPrefix + "/include/llvm-c/Core.h")
+let llvmTargets: [Target] =
+    llvmInstalled
+    ? [
+        .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
+        .target(
+            name: "KilnCodegenLLVM",
+            dependencies: ["KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "CLLVM",
+                           .product(name: "WasmParser", package: "WasmKit")],
+            swiftSettings: settings + [.unsafeFlags(["-Xcc", "-I" + llvmPrefix + "/include"])],
+            linkerSettings: [.unsafeFlags(["-L" + llvmPrefix + "/lib"])]),
+    ] : []
+let compilerTiers: [Target.Dependency] = llvmInstalled ? ["KilnCodegenLLVM"] : []
+let compilerDefines: [SwiftSetting] = llvmInstalled ? [.define("KILN_LLVM")] : []
 
 let package = Package(
     name: "Kiln",
@@ -35,7 +57,7 @@ let package = Package(
         .package(url: "https://github.com/swiftwasm/WasmKit", exact: "0.4.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
-    targets: [
+    targets: llvmTargets + [
         .target(name: "KilnABI", swiftSettings: settings),
         .target(name: "AsmX64", swiftSettings: settings),
         .target(
@@ -63,8 +85,8 @@ let package = Package(
             dependencies: [
                 "KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "KilnELF",
                 .product(name: "WasmParser", package: "WasmKit"),
-            ],
-            swiftSettings: settings),
+            ] + compilerTiers,
+            swiftSettings: settings + compilerDefines),
         .target(name: "CKilnRuntime"),
         .target(name: "KilnRuntime", dependencies: ["KilnABI", "CKilnRuntime"], swiftSettings: settings),
         .target(

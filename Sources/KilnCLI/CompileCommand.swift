@@ -12,6 +12,7 @@ struct CompileCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output shared object (default: input with .so).") var output: String?
     @Option(help: "Target ISA: x86_64 or aarch64.") var target: String = TargetISA.host.name
     @Option(help: "Funcref table set-up: image (default), checked or eager.") var tableInit: String = "image"
+    @Option(help: "Code generator: optimizing (LLVM, the default) or baseline (single pass).") var tier: String?
     @Flag(name: .shortAndLong, help: "Print timings and compile throughput.") var verbose = false
 
     func run() throws {
@@ -23,7 +24,7 @@ struct CompileCommand: ParsableCommand {
         let soname = out.split(separator: "/").last.map(String.init) ?? out
         let artifact: Artifact
         do {
-            artifact = try Compiler.compile(wasm: wasm, options: CompileOptions(target: isa, soname: soname, tableInit: strategy))
+            artifact = try Compiler.compile(wasm: wasm, options: CompileOptions(target: isa, soname: soname, tableInit: strategy, tier: try parseTier(tier)))
         } catch {
             throw Failure("error: \(input): \(error)")
         }

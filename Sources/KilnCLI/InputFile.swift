@@ -36,3 +36,15 @@ func parseTableInit(_ name: String) throws -> TableInitStrategy {
     }
     return s
 }
+
+/// `--tier optimizing|baseline` (default: optimizing where this build has LLVM).
+func parseTier(_ name: String?) throws -> CompilerTier {
+    guard let name else { return .default }
+    guard let tier = CompilerTier(rawValue: name) else {
+        throw ValidationError("unknown --tier \(name) (optimizing, baseline)")
+    }
+    if tier == .optimizing && !Compiler.hasOptimizingTier {
+        throw ValidationError("--tier optimizing: this build of Kiln has no LLVM (install llvm-19-dev and rebuild)")
+    }
+    return tier
+}

@@ -27,6 +27,7 @@ struct RunCommand: ParsableCommand {
         help: "Call this export (any name, even `-` or one starting with `-`; also --invoke=NAME) with ARGS; a reactor's _initialize runs first.")
     var invoke: String?
     @Option(help: "Funcref table set-up when compiling a .wasm/.wat: image (default), checked or eager.") var tableInit: String = "image"
+    @Option(help: "Code generator: optimizing (LLVM, the default) or baseline (single pass).") var tier: String?
     @Flag(help: "Print load, instantiation and call times (microseconds) to standard error.") var timings = false
     @Argument(help: "A Kiln artifact (.so) or a .wasm/.wat module.") var file: String
     @Argument(parsing: .allUnrecognized, help: "The program's arguments, or those of the invoked export.") var args: [String] = []
@@ -40,7 +41,7 @@ struct RunCommand: ParsableCommand {
             if file.hasSuffix(".so") {
                 module = try Module(contentsOf: file, engine: engine)
             } else {
-                let artifact = try Compiler.compile(wasm: try readWasm(file), options: CompileOptions(tableInit: try parseTableInit(tableInit)))
+                let artifact = try Compiler.compile(wasm: try readWasm(file), options: CompileOptions(tableInit: try parseTableInit(tableInit), tier: try parseTier(tier)))
                 module = try Module(bytes: artifact.bytes, engine: engine)
             }
         } catch {

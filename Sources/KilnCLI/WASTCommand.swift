@@ -9,11 +9,12 @@ struct WASTCommand: ParsableCommand {
 
     @Argument(help: "Script files.") var files: [String]
     @Flag(help: "Also list assertions that passed with a different error message.") var messages = false
+    @Option(help: "Code generator: optimizing (LLVM, the default) or baseline (single pass).") var tier: String?
     @Option(help: "Funcref table set-up: image (default), checked or eager.") var tableInit: String = "image"
 
     func run() throws {
         var total = WASTReport()
-        let runner = WASTRunner(options: CompileOptions(tableInit: try parseTableInit(tableInit)), echo: true)
+        let runner = WASTRunner(options: CompileOptions(tableInit: try parseTableInit(tableInit), tier: try parseTier(tier)), echo: true)
         for file in files {
             let report = runner.run(path: file)
             if messages { for m in report.messageMismatches { print("message: \(m)") } }

@@ -28,6 +28,21 @@ public enum ModuleCompiler {
         for call in masm.directCalls {
             masm.patchDirectCall(at: call.at, to: starts[Int(call.function) - imported])
         }
+        emitTrampolines(module, env: env, masm: &masm, into: &code)
+        if let failure = masm.internalFailure { throw CompileError.internalError(failure) }
+        code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
+        code.text = masm.codeBytes
+        return code
+    }
+
+    /// Emits the per-module trampolines at the end of `masm`'s buffer and records their
+    /// offsets in `code`: one entry trampoline per signature of a defined function, one
+    /// host call stub per signature of an imported one, the lazy-init trampoline when a
+    /// table can hold lazy funcrefs. Both tiers use these (the ABI is shared).
+    public static func emitTrampolines<M: MacroAssembler>(
+        _ module: WasmModule, env: ModuleEnvironment, masm: inout M, into code: inout CompiledCode
+    ) {
+        let imported = module.importedFunctionCount
         code.entryTrampolines = Array(repeating: ArtifactMetadata.noCode, count: env.signatures.count)
         code.hostCallStubs = Array(repeating: ArtifactMetadata.noCode, count: env.signatures.count)
         for i in imported..<module.functionTypeIndices.count {
@@ -49,10 +64,6 @@ public enum ModuleCompiler {
             code.lazyTrampoline = UInt32(masm.offset)
             masm.emitLazyTrampoline()
         }
-        if let failure = masm.internalFailure { throw CompileError.internalError(failure) }
-        code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
-        code.text = masm.codeBytes
-        return code
     }
 
     /// Where functions and trampolines start.

@@ -3,6 +3,22 @@ import KilnCodegen
 import KilnCodegenX64
 import KilnELF
 import KilnFrontend
+#if KILN_LLVM
+import KilnCodegenLLVM
+#endif
+
+/// Which code generator compiles the functions (docs/codegen.md). Both produce the same
+/// artifact format and ABI, so their artifacts link with each other.
+public enum CompilerTier: String, Sendable, CaseIterable {
+    /// Through LLVM's optimizer: slower to compile, near-native code.
+    case optimizing
+    /// Kiln's single-pass code generator: fast to compile.
+    case baseline
+
+    /// The tier used when none is named (the optimizing tier becomes the default once it
+    /// passes everything the baseline passes).
+    public static var `default`: CompilerTier { .baseline }
+}
 
 /// Options of one compilation.
 public struct CompileOptions: Sendable {
@@ -11,10 +27,15 @@ public struct CompileOptions: Sendable {
     public var soname: String
     /// How funcref tables with initializers are set up (docs/tables.md).
     public var tableInit: TableInitStrategy
-    public init(target: TargetISA = .host, soname: String = "module.so", tableInit: TableInitStrategy = .image) {
+    public var tier: CompilerTier
+    public init(
+        target: TargetISA = .host, soname: String = "module.so", tableInit: TableInitStrategy = .image,
+        tier: CompilerTier = .default
+    ) {
         self.target = target
         self.soname = soname
         self.tableInit = tableInit
+        self.tier = tier
     }
 }
 
@@ -54,6 +75,15 @@ public enum Compiler {
         .extendedConst, .tables, .referenceTypes, .bulkMemory, .tailCall,
     ]
 
+    /// Whether this build includes the optimizing tier (LLVM was installed when it was built).
+    public static var hasOptimizingTier: Bool {
+        #if KILN_LLVM
+        return true
+        #else
+        return false
+        #endif
+    }
+
     /// Features `module` uses that this build does not support.
     public static func missingFeatures(of module: WasmModule) -> [WasmFeature] {
         module.usedFeatures.subtracting(supportedFeatures).sorted()
@@ -76,9 +106,15 @@ public enum Compiler {
         guard missing.isEmpty else { throw .unsupportedFeatures(missing) }
         let code: CompiledCode
         do throws(CompileError) {
-            switch options.target {
-            case .x86_64: code = try X64Backend(tableInit: options.tableInit).compile(module)
-            case .aarch64: throw CompileError.unsupported("the aarch64 target (not built yet)")
+            switch (options.target, options.tier) {
+            case (_, .optimizing):
+                #if KILN_LLVM
+                code = try OptimizingBackend(target: options.target, tableInit: options.tableInit).compile(module)
+                #else
+                throw CompileError.unsupported("the optimizing tier (this build of Kiln has no LLVM)")
+                #endif
+            case (.x86_64, .baseline): code = try X64Backend(tableInit: options.tableInit).compile(module)
+            case (.aarch64, .baseline): throw CompileError.unsupported("the aarch64 target (not built yet)")
             }
         } catch {
             throw .codegen(error)

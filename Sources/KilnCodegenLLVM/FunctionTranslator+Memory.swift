@@ -1,0 +1,117 @@
+import CLLVM
+import KilnABI
+import KilnCodegen
+import WasmParser
+import WasmTypes
+
+extension FunctionTranslator {
+    // MARK: linear memory
+
+    /// Memory 0's base: it never moves while the instance lives (docs/abi.md).
+    func memoryBase() -> LLVMValueRef {
+        loadVM(ir.ptr, vmctx, VMContextLayout.memoryBase, invariant: true)
+    }
+
+    /// Memory 0's current length in bytes (changes with `memory.grow`, a call).
+    func memoryLength() -> LLVMValueRef {
+        let definition = loadVM(ir.ptr, vmctx, VMContextLayout.memoryDefinition, invariant: true)
+        return loadVM(ir.i64, definition, VMMemoryDefinition.length, invariant: false)
+    }
+
+    /// The address of an access of `size` bytes at `index + offset`, after the check
+    /// that it lies inside the memory (trap "out of bounds memory access" otherwise).
+    mutating func checkedAddress(_ index: LLVMValueRef, offset: UInt64, size: Int) -> LLVMValueRef {
+        var effective = LLVMBuildZExt(builder, index, ir.i64, "")!
+        if offset != 0 { effective = LLVMBuildNUWAdd(builder, effective, ir.constI64(offset), "") }
+        let end = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size)), "")!
+        trap(if: LLVMBuildICmp(builder, LLVMIntUGT, end, memoryLength(), ""), .outOfBoundsMemoryAccess)
+        var indices: [LLVMValueRef?] = [effective]
+        return LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")
+    }
+
+    func heapAccess(_ instruction: LLVMValueRef) {
+        LLVMSetMetadata(instruction, ir.tbaaKind, ir.heapAccess)
+        LLVMSetAlignment(instruction, 1)
+    }
+
+    mutating func load(_ load: Instruction.Load, _ memarg: MemArg) throws(CompileError) {
+        let (memoryType, size, resultType, signed): (LLVMTypeRef, Int, LLVMTypeRef, Bool)
+        switch load {
+        case .i32Load: (memoryType, size, resultType, signed) = (ir.i32, 4, ir.i32, false)
+        case .i64Load: (memoryType, size, resultType, signed) = (ir.i64, 8, ir.i64, false)
+        case .f32Load: (memoryType, size, resultType, signed) = (ir.f32, 4, ir.f32, false)
+        case .f64Load: (memoryType, size, resultType, signed) = (ir.f64, 8, ir.f64, false)
+        case .i32Load8S: (memoryType, size, resultType, signed) = (ir.i8, 1, ir.i32, true)
+        case .i32Load8U: (memoryType, size, resultType, signed) = (ir.i8, 1, ir.i32, false)
+        case .i32Load16S: (memoryType, size, resultType, signed) = (ir.i16, 2, ir.i32, true)
+        case .i32Load16U: (memoryType, size, resultType, signed) = (ir.i16, 2, ir.i32, false)
+        case .i64Load8S: (memoryType, size, resultType, signed) = (ir.i8, 1, ir.i64, true)
+        case .i64Load8U: (memoryType, size, resultType, signed) = (ir.i8, 1, ir.i64, false)
+        case .i64Load16S: (memoryType, size, resultType, signed) = (ir.i16, 2, ir.i64, true)
+        case .i64Load16U: (memoryType, size, resultType, signed) = (ir.i16, 2, ir.i64, false)
+        case .i64Load32S: (memoryType, size, resultType, signed) = (ir.i32, 4, ir.i64, true)
+        case .i64Load32U: (memoryType, size, resultType, signed) = (ir.i32, 4, ir.i64, false)
+        default: throw CompileError.unsupported("\(load)")
+        }
+        let pointer = checkedAddress(pop(), offset: memarg.offset, size: size)
+        let value = LLVMBuildLoad2(builder, memoryType, pointer, "")!
+        heapAccess(value)
+        if memoryType == resultType {
+            push(value)
+        } else if signed {
+            push(LLVMBuildSExt(builder, value, resultType, ""))
+        } else {
+            push(LLVMBuildZExt(builder, value, resultType, ""))
+        }
+    }
+
+    mutating func store(_ store: Instruction.Store, _ memarg: MemArg) throws(CompileError) {
+        let memoryType: LLVMTypeRef, size: Int
+        switch store {
+        case .i32Store: (memoryType, size) = (ir.i32, 4)
+        case .i64Store: (memoryType, size) = (ir.i64, 8)
+        case .f32Store: (memoryType, size) = (ir.f32, 4)
+        case .f64Store: (memoryType, size) = (ir.f64, 8)
+        case .i32Store8, .i64Store8: (memoryType, size) = (ir.i8, 1)
+        case .i32Store16, .i64Store16: (memoryType, size) = (ir.i16, 2)
+        case .i64Store32: (memoryType, size) = (ir.i32, 4)
+        default: throw CompileError.unsupported("\(store)")
+        }
+        var value = pop()
+        let pointer = checkedAddress(pop(), offset: memarg.offset, size: size)
+        if LLVMTypeOf(value) != memoryType { value = LLVMBuildTrunc(builder, value, memoryType, "") }
+        heapAccess(LLVMBuildStore(builder, value, pointer))
+    }
+
+    func memorySize() -> LLVMValueRef {
+        let pages = LLVMBuildLShr(builder, memoryLength(), ir.constI64(16), "")
+        return LLVMBuildTrunc(builder, pages, ir.i32, "")!
+    }
+
+    mutating func memoryGrow() {
+        let delta = LLVMBuildZExt(builder, pop(), ir.i64, "")!
+        let old = callBuiltin(.memoryGrow, [delta], result: ir.i64)
+        push(LLVMBuildTrunc(builder, old, ir.i32, ""))
+    }
+
+    // MARK: globals
+
+    /// Global `index`'s 8-byte cell: inline in the vmctx, or behind the import's pointer.
+    func globalCell(_ index: UInt32) -> LLVMValueRef {
+        let (offset, indirect) = module.env.globalPlace(index)
+        if indirect { return loadVM(ir.ptr, vmctx, offset, invariant: true) }
+        return address(vmctx, offset)
+    }
+
+    func loadGlobal(_ index: UInt32) -> LLVMValueRef {
+        let kind = module.env.globalKinds[Int(index)]
+        let load = LLVMBuildLoad2(builder, LoweredSignature.valueType(kind, ir), globalCell(index), "")!
+        LLVMSetMetadata(load, ir.tbaaKind, ir.globalAccess)
+        return load
+    }
+
+    func storeGlobal(_ index: UInt32, _ value: LLVMValueRef) {
+        let store = LLVMBuildStore(builder, value, globalCell(index))!
+        LLVMSetMetadata(store, ir.tbaaKind, ir.globalAccess)
+    }
+}

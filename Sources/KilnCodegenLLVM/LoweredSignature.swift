@@ -1,0 +1,88 @@
+import CLLVM
+import KilnABI
+
+/// How a wasm signature becomes an LLVM function type under Kiln's internal calling
+/// convention (docs/abi.md, ABI 5): LLVM's `swifttailcc` with the vmctx as the
+/// `swiftasync` parameter (r14 / x22), the lazy trampoline's slot address as `swiftself`
+/// (r13 / x20), i32 values widened to i64 so registers hold them zero-extended, and the
+/// results in up to four integer and four float registers, or all in a caller-provided
+/// buffer passed as `sret` when they do not fit. The one place the LLVM tier encodes the
+/// ABI; the baseline tier's `CallingConvention` is its twin.
+struct LoweredSignature {
+    /// `swifttailcc` (LLVM's `CallingConv::SwiftTail`; not in the C API's enum).
+    static let callingConvention: UInt32 = 20
+    /// Per class: how many results fit in registers.
+    static let resultRegistersPerClass = 4
+
+    let signature: Signature
+    let type: LLVMTypeRef
+    /// Results go to the `sret` buffer (parameter 0): 8 bytes per result.
+    let resultsInMemory: Bool
+    /// The LLVM return type (void, one value, or a struct of the register results).
+    let returnType: LLVMTypeRef
+    /// Index of the vmctx parameter; the slot is next, then the wasm parameters.
+    var vmctxParameter: UInt32 { resultsInMemory ? 1 : 0 }
+    var slotParameter: UInt32 { vmctxParameter + 1 }
+    var firstWasmParameter: UInt32 { vmctxParameter + 2 }
+
+    init(_ signature: Signature, in ir: IRContext) {
+        self.signature = signature
+        let ints = signature.results.filter(\.isIntegerClass).count
+        resultsInMemory =
+            ints > Self.resultRegistersPerClass
+            || signature.results.count - ints > Self.resultRegistersPerClass
+        var params: [LLVMTypeRef] = []
+        if resultsInMemory { params.append(ir.ptr) }
+        params.append(ir.ptr)  // vmctx
+        params.append(ir.ptr)  // table slot (lazy trampoline), ignored by callees
+        params += signature.parameters.map { Self.abiType($0, ir) }
+        if resultsInMemory || signature.results.isEmpty {
+            returnType = ir.void
+        } else if signature.results.count == 1 {
+            returnType = Self.abiType(signature.results[0], ir)
+        } else {
+            returnType = ir.structType(signature.results.map { Self.abiType($0, ir) })
+        }
+        type = ir.functionType(returnType, params)
+    }
+
+    /// The type a value has in registers and across calls: i32 is passed as i64
+    /// (zero-extended), references as i64 (a pointer or a tagged handle, 0 = null).
+    static func abiType(_ kind: ValueKind, _ ir: IRContext) -> LLVMTypeRef {
+        switch kind {
+        case .i32, .i64, .funcref, .externref, .v128: return ir.i64
+        case .f32: return ir.f32
+        case .f64: return ir.f64
+        }
+    }
+
+    /// The type a value has inside a function body.
+    static func valueType(_ kind: ValueKind, _ ir: IRContext) -> LLVMTypeRef {
+        switch kind {
+        case .i32: return ir.i32
+        case .i64, .funcref, .externref, .v128: return ir.i64
+        case .f32: return ir.f32
+        case .f64: return ir.f64
+        }
+    }
+
+    /// Puts the ABI attributes on a function or a call site (parameter indices are
+    /// 1-based in LLVM's attribute API).
+    func applyAttributes(ir: IRContext, add: (UInt32, LLVMAttributeRef) -> Void) {
+        if resultsInMemory {
+            add(1, ir.typeAttribute("sret", LLVMArrayType2(ir.i64, UInt64(signature.results.count))))
+        }
+        add(vmctxParameter + 1, ir.enumAttribute("swiftasync"))
+        add(slotParameter + 1, ir.enumAttribute("swiftself"))
+    }
+
+    func applyAttributes(toFunction f: LLVMValueRef, ir: IRContext) {
+        LLVMSetFunctionCallConv(f, Self.callingConvention)
+        applyAttributes(ir: ir) { LLVMAddAttributeAtIndex(f, $0, $1) }
+    }
+
+    func applyAttributes(toCall call: LLVMValueRef, ir: IRContext) {
+        LLVMSetInstructionCallConv(call, Self.callingConvention)
+        applyAttributes(ir: ir) { LLVMAddCallSiteAttribute(call, $0, $1) }
+    }
+}

@@ -1,0 +1,99 @@
+import CLLVM
+import KilnABI
+import KilnCodegen
+import KilnFrontend
+
+/// One LLVM module holding a partition of a wasm module's defined functions (the
+/// optimizing tier compiles partitions in parallel, each in its own context). Functions
+/// of other partitions are declared here and linked when the objects are placed.
+final class ModuleTranslation {
+    let ir: IRContext
+    let env: ModuleEnvironment
+    let isa: TargetISA
+    let module: LLVMModuleRef
+    let builder: LLVMBuilderRef
+    /// Per type index.
+    let loweredSignatures: [LoweredSignature]
+    private var functions: [UInt32: LLVMValueRef] = [:]
+
+    init(env: ModuleEnvironment, isa: TargetISA, name: String, triple: String, dataLayout: String) {
+        ir = IRContext()
+        self.env = env
+        self.isa = isa
+        module = LLVMModuleCreateWithNameInContext(name, ir.context)
+        LLVMSetTarget(module, triple)
+        LLVMSetDataLayout(module, dataLayout)
+        builder = LLVMCreateBuilderInContext(ir.context)
+        let ir = ir
+        loweredSignatures = env.signatures.map { LoweredSignature($0, in: ir) }
+    }
+
+    deinit {
+        LLVMDisposeBuilder(builder)
+        LLVMDisposeModule(module)
+    }
+
+    /// The symbol of function `index` in the objects (placement resolves it).
+    static func symbolName(_ index: UInt32) -> String { "kiln_wasm_\(index)" }
+
+    func signature(ofFunction index: UInt32) -> LoweredSignature {
+        loweredSignatures[env.typeIndex(ofFunction: index)]
+    }
+
+    /// Defined function `index`, declared on first use (defined if it is translated here).
+    func function(_ index: UInt32) -> LLVMValueRef {
+        if let f = functions[index] { return f }
+        let sig = signature(ofFunction: index)
+        let f = LLVMAddFunction(module, Self.symbolName(index), sig.type)!
+        sig.applyAttributes(toFunction: f, ir: ir)
+        // Placed by Kiln next to every other function: direct PC-relative calls, no PLT/GOT.
+        LLVMSetVisibility(f, LLVMHiddenVisibility)
+        LLVMAddAttributeAtIndex(f, functionAttributeIndex, ir.enumAttribute("nounwind"))
+        // Frames chained through rbp / x29 for perf and gdb; no libcalls (nothing to link them to).
+        LLVMAddAttributeAtIndex(f, functionAttributeIndex, ir.stringAttribute("frame-pointer", "all"))
+        LLVMAddAttributeAtIndex(f, functionAttributeIndex, ir.stringAttribute("no-builtins", ""))
+        // Every wasm call stays a call (a wasm tail call is `musttail`, which this does not
+        // affect): turning recursion into a loop would remove the "call stack exhausted"
+        // trap a deep recursion must hit.
+        LLVMAddAttributeAtIndex(f, functionAttributeIndex, ir.stringAttribute("disable-tail-calls", "true"))
+        functions[index] = f
+        return f
+    }
+
+    /// Calls an overloaded LLVM intrinsic.
+    func callIntrinsic(_ name: String, _ types: [LLVMTypeRef], _ args: [LLVMValueRef], in builder: LLVMBuilderRef)
+        -> LLVMValueRef
+    {
+        let id = name.withCString { LLVMLookupIntrinsicID($0, name.utf8.count) }
+        precondition(id != 0, "unknown intrinsic \(name)")
+        var overloads: [LLVMTypeRef?] = types
+        let (declaration, type) = overloads.withUnsafeMutableBufferPointer { buffer in
+            (
+                LLVMGetIntrinsicDeclaration(module, id, buffer.baseAddress, buffer.count)!,
+                LLVMIntrinsicGetType(ir.context, id, buffer.baseAddress, buffer.count)!
+            )
+        }
+        var values: [LLVMValueRef?] = args
+        return values.withUnsafeMutableBufferPointer {
+            LLVMBuildCall2(builder, type, declaration, $0.baseAddress, UInt32($0.count), "")!
+        }
+    }
+
+    /// The module's IR as text (for `--emit-llvm`-style debugging and tests).
+    var text: String {
+        let s = LLVMPrintModuleToString(module)!
+        defer { LLVMDisposeMessage(s) }
+        return String(cString: s)
+    }
+
+    /// Checks the IR; a failure is a bug in the translator.
+    func verify() throws(CompileError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let failed = LLVMVerifyModule(module, LLVMReturnStatusAction, &message) != 0
+        defer { if let message { LLVMDisposeMessage(message) } }
+        if failed {
+            let text = message.map { String(cString: $0) } ?? "?"
+            throw CompileError.internalError("invalid LLVM IR: \(text.prefix(2000))")
+        }
+    }
+}

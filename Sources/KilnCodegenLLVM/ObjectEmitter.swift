@@ -1,0 +1,87 @@
+import CLLVM
+import KilnABI
+import KilnCodegen
+
+/// LLVM's optimizer and code generator for one ISA: runs the O2 pipeline over a
+/// translated module and returns the relocatable object it compiles to, in memory.
+/// One per thread (a target machine is not shared between threads).
+final class ObjectEmitter {
+    let isa: TargetISA
+    let triple: String
+    let machine: LLVMTargetMachineRef
+    let dataLayout: String
+
+    /// Registers LLVM's x86-64 and AArch64 targets once per process.
+    private static let targetsInitialized: Bool = {
+        LLVMInitializeX86TargetInfo()
+        LLVMInitializeX86Target()
+        LLVMInitializeX86TargetMC()
+        LLVMInitializeX86AsmPrinter()
+        LLVMInitializeAArch64TargetInfo()
+        LLVMInitializeAArch64Target()
+        LLVMInitializeAArch64TargetMC()
+        LLVMInitializeAArch64AsmPrinter()
+        return true
+    }()
+
+    init(isa: TargetISA) throws(CompileError) {
+        precondition(Self.targetsInitialized)
+        self.isa = isa
+        // The CPU features the loader checks before it runs an artifact (docs/abi.md,
+        // "Target features"): nothing newer may be used.
+        let features: String
+        switch isa {
+        case .x86_64:
+            triple = "x86_64-unknown-linux-gnu"
+            features = "+sse4.1,+popcnt,+lzcnt,+bmi"
+        case .aarch64:
+            triple = "aarch64-unknown-linux-gnu"
+            features = ""
+        }
+        var target: LLVMTargetRef?
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMGetTargetFromTriple(triple, &target, &message) != 0 {
+            let text = message.map { String(cString: $0) } ?? "?"
+            if let message { LLVMDisposeMessage(message) }
+            throw CompileError.internalError("LLVM has no target for \(triple): \(text)")
+        }
+        guard
+            let machine = LLVMCreateTargetMachine(
+                target, triple, "generic", features, LLVMCodeGenLevelDefault, LLVMRelocPIC, LLVMCodeModelSmall)
+        else { throw CompileError.internalError("LLVM could not create a target machine for \(triple)") }
+        self.machine = machine
+        let layout = LLVMCreateTargetDataLayout(machine)!
+        let layoutString = LLVMCopyStringRepOfTargetData(layout)!
+        dataLayout = String(cString: layoutString)
+        LLVMDisposeMessage(layoutString)
+        LLVMDisposeTargetData(layout)
+    }
+
+    deinit { LLVMDisposeTargetMachine(machine) }
+
+    /// Optimizes `translation` in place (LLVM's `default<O2>` pipeline).
+    func optimize(_ translation: ModuleTranslation) throws(CompileError) {
+        let options = LLVMCreatePassBuilderOptions()!
+        defer { LLVMDisposePassBuilderOptions(options) }
+        if let error = LLVMRunPasses(translation.module, "default<O2>", machine, options) {
+            let message = LLVMGetErrorMessage(error)!
+            defer { LLVMDisposeErrorMessage(message) }
+            throw CompileError.internalError("LLVM's optimizer failed: \(String(cString: message))")
+        }
+    }
+
+    /// The object file LLVM's code generator makes of `translation`.
+    func emitObject(_ translation: ModuleTranslation) throws(CompileError) -> [UInt8] {
+        var buffer: LLVMMemoryBufferRef?
+        var message: UnsafeMutablePointer<CChar>?
+        if LLVMTargetMachineEmitToMemoryBuffer(machine, translation.module, LLVMObjectFile, &message, &buffer) != 0 {
+            let text = message.map { String(cString: $0) } ?? "?"
+            if let message { LLVMDisposeMessage(message) }
+            throw CompileError.internalError("LLVM's code generator failed: \(text)")
+        }
+        defer { LLVMDisposeMemoryBuffer(buffer) }
+        let start = LLVMGetBufferStart(buffer)!
+        let size = LLVMGetBufferSize(buffer)
+        return start.withMemoryRebound(to: UInt8.self, capacity: size) { Array(UnsafeBufferPointer(start: $0, count: size)) }
+    }
+}

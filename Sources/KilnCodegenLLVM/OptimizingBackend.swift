@@ -1,0 +1,123 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import KilnABI
+import KilnCodegen
+import KilnCodegenX64
+import KilnFrontend
+
+/// The optimizing tier: every defined function through LLVM (translation, the O2
+/// pipeline, LLVM's code generator), placed into Kiln's own `.text` after the
+/// per-module trampolines, which the ISA's macro-assembler emits exactly as for the
+/// baseline tier — the two tiers share one ABI, so their artifacts call each other.
+/// Functions are compiled in partitions, one LLVM context and thread each.
+public struct OptimizingBackend: Backend {
+    public let target: TargetISA
+    /// How `call_indirect` treats table slots (docs/tables.md, "Strategies").
+    public var tableInit: TableInitStrategy
+    /// Partitions compiled at once (default: one per core).
+    public var threads: Int
+
+    public init(target: TargetISA = .x86_64, tableInit: TableInitStrategy = .image, threads: Int? = nil) {
+        self.target = target
+        self.tableInit = tableInit
+        self.threads = max(1, threads ?? System.coreCount)
+    }
+
+    public func compile(_ module: WasmModule) throws(CompileError) -> CompiledCode {
+        guard target == .x86_64 else { throw CompileError.unsupported("the optimizing tier for \(target)") }
+        var env = try ModuleEnvironment(module: module)
+        env.tableInit = tableInit
+        env.computeLocations(X64CallingConvention.self)
+
+        var code = CompiledCode()
+        var masm = X64MacroAssembler(capacity: 4096)
+        ModuleCompiler.emitTrampolines(module, env: env, masm: &masm, into: &code)
+        if let failure = masm.internalFailure { throw CompileError.internalError(failure) }
+        var text = masm.codeBytes
+        while text.count % Self.placementAlignment != 0 { text.append(0xCC) }
+
+        let objects = try compileObjects(env: env)
+        var placement = ObjectPlacement(base: text.count, isa: target)
+        for object in objects { try placement.add(object: object) }
+        try placement.resolve()
+        text += placement.bytes
+
+        let imported = module.importedFunctionCount
+        for i in 0..<module.bodies.count {
+            guard let symbol = placement.symbols[ModuleTranslation.symbolName(UInt32(imported + i))] else {
+                throw CompileError.internalError("LLVM's objects lack function \(imported + i)")
+            }
+            code.functions.append((UInt32(symbol.offset), UInt32(symbol.size)))
+        }
+        code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
+        code.text = text
+        return code
+    }
+
+    /// LLVM's code starts on a page boundary of `.text` (AArch64's `adrp` counts pages).
+    static let placementAlignment = 4096
+
+    /// Splits the defined functions into contiguous partitions of similar body size and
+    /// compiles each to an object on its own thread.
+    func compileObjects(env: ModuleEnvironment) throws(CompileError) -> [[UInt8]] {
+        let module = env.module
+        let count = module.bodies.count
+        guard count > 0 else { return [] }
+        let total = module.bodies.reduce(0) { $0 + $1.expression.count }
+        let parts = min(threads, count, max(1, total / 2048))
+        var ranges: [Range<Int>] = []
+        var start = 0, accumulated = 0
+        for i in 0..<count {
+            accumulated += module.bodies[i].expression.count
+            if ranges.count < parts - 1, accumulated * parts >= total * (ranges.count + 1) {
+                ranges.append(start..<(i + 1))
+                start = i + 1
+            }
+        }
+        ranges.append(start..<count)
+        ranges.removeAll { $0.isEmpty }
+
+        var results = [Result<[UInt8], CompileError>?](repeating: nil, count: ranges.count)
+        let target = target
+        results.withUnsafeMutableBufferPointer { slots in
+            let slots = UnsafeSendable(slots)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
+                slots.value[p] = Result { () throws(CompileError) -> [UInt8] in
+                    try Self.compilePartition(env: env, functions: ranges[p], target: target, index: p)
+                }
+            }
+        }
+        return try results.map { r throws(CompileError) in try r!.get() }
+    }
+
+    static func compilePartition(env: ModuleEnvironment, functions: Range<Int>, target: TargetISA, index: Int)
+        throws(CompileError) -> [UInt8]
+    {
+        let emitter = try ObjectEmitter(isa: target)
+        let translation = ModuleTranslation(
+            env: env, isa: target, name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
+        let imported = env.module.importedFunctionCount
+        for i in functions {
+            var translator = try FunctionTranslator(module: translation, functionIndex: UInt32(imported + i))
+            try translator.translate()
+        }
+        try translation.verify()
+        try emitter.optimize(translation)
+        return try emitter.emitObject(translation)
+    }
+}
+
+/// Hands a buffer to `concurrentPerform`'s closure; each iteration writes its own slot.
+private struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+enum System {
+    static var coreCount: Int {
+        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return n > 0 ? n : 1
+    }
+}
