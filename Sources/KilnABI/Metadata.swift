@@ -33,6 +33,9 @@ public struct ArtifactMetadata: Sendable, Equatable {
     /// How tables with initializers are set up; the code generator compiled
     /// `call_indirect` for this strategy.
     public var tableInit: TableInitStrategy = .image
+    /// Which code generator compiled the functions (`kiln inspect` says it; the ABI is
+    /// the same for both).
+    public var codeTier: CodeTier = .baseline
     /// Defined tables, in table-index order after the imported ones.
     public var tables: [TableEntry] = []
     /// Element segments, in module order.
@@ -227,4 +230,14 @@ public struct ElementSegmentEntry: Sendable, Equatable {
         self.items = items
         self.isInImage = isInImage
     }
+}
+
+/// The code generator that compiled an artifact's functions (`kiln compile --tier`).
+public enum CodeTier: UInt8, Sendable, CaseIterable {
+    /// Kiln's single-pass code generator.
+    case baseline = 0
+    /// LLVM's optimizer and code generator.
+    case optimizing = 1
+
+    public var name: String { self == .baseline ? "baseline" : "optimizing" }
 }

@@ -162,6 +162,7 @@ extension ArtifactMetadata {
         w.u32(UInt32(hostCallStubs.count))
         for o in hostCallStubs { w.u32(o) }
         w.u8(tableInit.rawValue)
+        w.u8(codeTier.rawValue)
         w.u32(UInt32(tables.count))
         for t in tables {
             w.u8(t.type.element.rawValue)
@@ -263,6 +264,8 @@ extension ArtifactMetadata {
         for _ in 0..<(try r.count(minimumItemSize: 4)) { m.hostCallStubs.append(try r.u32()) }
         guard let strategy = TableInitStrategy(rawValue: try r.u8()) else { throw r.fail("unknown table-init strategy") }
         m.tableInit = strategy
+        guard let tier = CodeTier(rawValue: try r.u8()) else { throw r.fail("unknown code tier") }
+        m.codeTier = tier
         for _ in 0..<(try r.count(minimumItemSize: 12)) {
             let type = TableTypeEntry(element: try r.valueKind(), limits: try r.limits())
             let initializer = try r.u8() != 0 ? try r.constExpr() : nil

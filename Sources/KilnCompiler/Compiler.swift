@@ -121,6 +121,7 @@ public enum Compiler {
         }
         var metadata = try MetadataBuilder(module: module, code: code, target: options.target).build()
         metadata.tableInit = options.tableInit
+        metadata.codeTier = options.tier == .optimizing ? .optimizing : .baseline
         let memoryImage = MemoryImageBuilder.build(module: module, metadata: &metadata)
         let tableImages = TableImageBuilder.build(module: module, metadata: &metadata)
         let image = ArtifactLayout.elfImage(

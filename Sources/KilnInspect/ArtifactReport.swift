@@ -57,6 +57,8 @@ public struct ArtifactReport: Encodable, Sendable {
     public var exports: [Named]
     public var memory: MemoryInfo?
     public var tableInit: String
+    /// `baseline` or `optimizing`.
+    public var tier: String
     public var tables: [TableInfo]
     public var globals: Int
     public var trapSites: Int
@@ -111,6 +113,7 @@ public struct ArtifactReport: Encodable, Sendable {
                 passiveSegments: m.dataSegments.filter { $0.offset == nil }.count)
         }
         tableInit = m.tableInit.name
+        tier = m.codeTier.name
         let importedTables = m.importedTableCount
         tables = m.tables.enumerated().map { i, t in
             var info = TableInfo(
@@ -148,7 +151,7 @@ public struct ArtifactReport: Encodable, Sendable {
 
     /// The report as text, headed by `file`.
     public func text(file: String) -> String {
-        var out = "\(file): Kiln artifact, ABI version \(abiVersion), target \(target)\n"
+        var out = "\(file): Kiln artifact, ABI version \(abiVersion), target \(target), \(tier) tier\n"
         out += "\nsections:\n"
         for s in sections {
             out += "  \(s.name.padding(toLength: 14, withPad: " ", startingAt: 0)) offset 0x\(String(s.offset, radix: 16)), \(s.size) bytes, \(s.flags)\n"
