@@ -144,6 +144,9 @@ let package = Package(
             ],
             swiftSettings: settings),
         .testTarget(
+            name: "OptimizingTierTests",
+            dependencies: ["KilnCompiler", "KilnRuntime", "KilnFrontend", "KilnABI"], swiftSettings: settings),
+        .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),
     ]
 )
