@@ -26,8 +26,8 @@ public struct GPR: Hashable, Sendable {
     /// The frame pointer (X29) and the link register (X30) of the procedure call standard.
     public static let fp = GPR(29), lr = GPR(30)
 
-    /// The 5-bit field value.
-    @inlinable var enc: UInt32 { UInt32(index & 31) }
+    /// The 5-bit field value (31 for both SP and the zero register).
+    @inlinable var enc: UInt32 { UInt32(min(index, 31)) }
     @inlinable public var isSP: Bool { index == 32 }
     @inlinable public var isZR: Bool { index == 31 }
 }
