@@ -5,9 +5,10 @@ extension Assembler {
     /// fits; else `orr` of a nearby bitmask immediate patched by `movk`s when that is
     /// shorter; else `movz`/`movn` followed by a `movk` per remaining halfword. A 64-bit
     /// value whose upper half is zero is built with W instructions (they zero-extend).
-    /// Returns the number of instructions emitted (1 to 4).
+    /// Returns the number of instructions emitted (1 to 4). `rd` may not be SP.
     @discardableResult
     public mutating func materialize(_ w: Width, _ rd: GPR, _ value: UInt64) -> Int {
+        precondition(!rd.isSP, "cannot materialize into SP")
         if w == .x && value >> 32 == 0 { return materialize(.w, rd, value) }
         let v = w == .x ? value : value & 0xFFFF_FFFF
         let count = w == .x ? 4 : 2

@@ -139,4 +139,29 @@ extension Assembler {
     public mutating func addv8B(_ rd: FPR, _ rn: FPR) { emit(0x0E31_B800 | rn.enc << 5 | rd.enc) }
     /// `uaddlv hd, vn.8b`: the widened sum of the eight bytes.
     public mutating func uaddlv8B(_ rd: FPR, _ rn: FPR) { emit(0x2E30_3800 | rn.enc << 5 | rd.enc) }
+
+    // MARK: SIMD shifts for copysign (ushr + sli moves one sign bit into another value)
+
+    /// `ushr dd, dn, #shift` (scalar, 1...64): 01 1 111110 immh:immb 00000 1 Rn Rd,
+    /// immh:immb = 128 - shift.
+    public mutating func ushrD(_ rd: FPR, _ rn: FPR, shift: UInt8) {
+        precondition(shift >= 1 && shift <= 64)
+        emit(0x7F00_0400 | (128 - UInt32(shift)) << 16 | rn.enc << 5 | rd.enc)
+    }
+    /// `sli dd, dn, #shift` (scalar, 0...63): shifts left and inserts, keeping rd's low
+    /// `shift` bits; immh:immb = 64 + shift.
+    public mutating func sliD(_ rd: FPR, _ rn: FPR, shift: UInt8) {
+        precondition(shift <= 63)
+        emit(0x7F00_5400 | (64 + UInt32(shift)) << 16 | rn.enc << 5 | rd.enc)
+    }
+    /// `ushr vd.2s, vn.2s, #shift` (1...32; the f32 lane is lane 0): immh:immb = 64 - shift.
+    public mutating func ushr2S(_ rd: FPR, _ rn: FPR, shift: UInt8) {
+        precondition(shift >= 1 && shift <= 32)
+        emit(0x2F00_0400 | (64 - UInt32(shift)) << 16 | rn.enc << 5 | rd.enc)
+    }
+    /// `sli vd.2s, vn.2s, #shift` (0...31): immh:immb = 32 + shift.
+    public mutating func sli2S(_ rd: FPR, _ rn: FPR, shift: UInt8) {
+        precondition(shift <= 31)
+        emit(0x2F00_5400 | (32 + UInt32(shift)) << 16 | rn.enc << 5 | rd.enc)
+    }
 }

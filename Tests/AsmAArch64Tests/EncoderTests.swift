@@ -341,6 +341,15 @@ import Testing
         ("addv b0, v0.8b", { $0.addv8B(.v0, .v0) }),
         ("addv b31, v30.8b", { $0.addv8B(.v31, .v30) }),
         ("uaddlv h0, v0.8b", { $0.uaddlv8B(.v0, .v0) }),
+        ("ushr d2, d1, #0x3f", { $0.ushrD(.v2, .v1, shift: 63) }),
+        ("ushr d31, d0, #0x40", { $0.ushrD(.v31, .v0, shift: 64) }),
+        ("ushr d0, d0, #0x1", { $0.ushrD(.v0, .v0, shift: 1) }),
+        ("sli d0, d2, #0x3f", { $0.sliD(.v0, .v2, shift: 63) }),
+        ("sli d1, d31, #0x0", { $0.sliD(.v1, .v31, shift: 0) }),
+        ("ushr v2.2s, v1.2s, #0x1f", { $0.ushr2S(.v2, .v1, shift: 31) }),
+        ("ushr v0.2s, v31.2s, #0x20", { $0.ushr2S(.v0, .v31, shift: 32) }),
+        ("sli v0.2s, v2.2s, #0x1f", { $0.sli2S(.v0, .v2, shift: 31) }),
+        ("sli v31.2s, v0.2s, #0x0", { $0.sli2S(.v31, .v0, shift: 0) }),
     ]
 
     static func check(_ cases: [Case]) throws {
