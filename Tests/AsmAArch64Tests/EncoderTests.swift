@@ -127,6 +127,8 @@ import Testing
         ("bfxil w0, w1, #4, #8", { $0.bfxil(.w, .x0, .x1, lsb: 4, width: 8) }),
         ("ubfiz x0, x1, #60, #3", { $0.ubfm(.x, .x0, .x1, immr: 4, imms: 2) }),
         ("sbfiz w0, w1, #1, #2", { $0.sbfm(.w, .x0, .x1, immr: 31, imms: 1) }),
+        ("bfi x0, x1, #61, #3", { $0.bfm(.x, .x0, .x1, immr: 3, imms: 2) }),
+        ("bfxil w30, w0, #0, #32", { $0.bfm(.w, .x30, .x0, immr: 0, imms: 31) }),
         // shifts by register
         ("lsl x0, x1, x2", { $0.lsl(.x, .x0, .x1, .x2) }),
         ("lsl w30, w0, w30", { $0.lsl(.w, .x30, .x0, .x30) }),

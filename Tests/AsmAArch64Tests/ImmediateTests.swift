@@ -66,6 +66,24 @@ import Testing
         }
     }
 
+    @Test func rangeQueries() {
+        for v: UInt64 in [0, 1, 4095, 0x1000, 0xFFF000, 0x1000 * 4095] {
+            #expect(Assembler.canEncodeAddSubImmediate(v), "\(v)")
+        }
+        for v: UInt64 in [4097, 0x1001, 0x100_0000, 0xFFF001, ~0] {
+            #expect(!Assembler.canEncodeAddSubImmediate(v), "\(v)")
+        }
+        #expect(Assembler.canEncodeLoadStoreOffset(32760, size: 8))
+        #expect(!Assembler.canEncodeLoadStoreOffset(32768, size: 8))
+        #expect(Assembler.canEncodeLoadStoreOffset(-256, size: 8))
+        #expect(!Assembler.canEncodeLoadStoreOffset(-257, size: 8))
+        #expect(Assembler.canEncodeLoadStoreOffset(255, size: 8))
+        #expect(!Assembler.canEncodeLoadStoreOffset(257, size: 8))
+        #expect(Assembler.canEncodeLoadStoreOffset(4095, size: 1))
+        #expect(!Assembler.canEncodeLoadStoreOffset(4096, size: 1))
+        #expect(Assembler.canEncodeLoadStoreOffset(16380, size: 4))
+    }
+
     @Test func fpImmediatesRoundTrip() {
         for imm8 in 0...255 {
             let d = Reference.expandFPImmediate(UInt8(imm8))
