@@ -3,7 +3,7 @@
 // runtime that loads them. The targets follow the pipeline; the allowed imports of each
 // are written down here and nowhere else:
 //
-//   KilnABI (leaf)  AsmX64 (leaf)
+//   KilnABI (leaf)  AsmX64 (leaf)  AsmAArch64 (leaf)
 //   KilnFrontend   <- WasmParser, WAT, KilnABI          decode + validate
 //   KilnCodegen    <- KilnFrontend, KilnABI, WasmParser target-independent lowering
 //   KilnCodegenX64 <- KilnCodegen, AsmX64, KilnABI      x86-64 MacroAssembler + trampolines
@@ -60,6 +60,7 @@ let package = Package(
     targets: llvmTargets + [
         .target(name: "KilnABI", swiftSettings: settings),
         .target(name: "AsmX64", swiftSettings: settings),
+        .target(name: "AsmAArch64", swiftSettings: settings),
         .target(
             name: "KilnFrontend",
             dependencies: [
@@ -126,6 +127,7 @@ let package = Package(
 
         .testTarget(name: "KilnABITests", dependencies: ["KilnABI", "KilnRuntime"], swiftSettings: settings),
         .testTarget(name: "AsmX64Tests", dependencies: ["AsmX64"], swiftSettings: settings),
+        .testTarget(name: "AsmAArch64Tests", dependencies: ["AsmAArch64"], swiftSettings: settings),
         .testTarget(
             name: "KilnCodegenX64Tests",
             dependencies: ["KilnCodegenX64", "KilnFrontend", .product(name: "WAT", package: "WasmKit")],
