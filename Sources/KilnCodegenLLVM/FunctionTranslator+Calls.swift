@@ -25,6 +25,21 @@ extension FunctionTranslator {
     mutating func callIndirect(typeIndex: UInt32, table: UInt32, tail: Bool) throws(CompileError) {
         let callee = module.loweredSignatures[Int(typeIndex)]
         let index = LLVMBuildZExt(builder, pop(), ir.i64, "")!
+        if let uniform = module.uniformTables[table], uniform.allSlots(have: callee.signature, in: module.env) {
+            // Fixed contents, all of this signature: a bounds check against the constant
+            // length and a call through the code array, in this instance's vmctx.
+            let length = ir.constI64(UInt64(uniform.length))
+            trap(if: LLVMBuildICmp(builder, LLVMIntUGE, index, length, ""), .undefinedElement)
+            let array = module.codeArray(table)
+            var indices: [LLVMValueRef?] = [index]
+            let entry = LLVMBuildInBoundsGEP2(builder, ir.i64, array, &indices, 1, "")!
+            let offset = LLVMBuildLoad2(builder, ir.i64, entry, "")!
+            LLVMSetMetadata(offset, ir.invariantKind, ir.invariantNode)
+            var byteOffset: LLVMValueRef? = offset
+            let code = LLVMBuildGEP2(builder, ir.i8, array, &byteOffset, 1, "")!
+            emitCall(callee, target: code, context: vmctx, slot: nil, tail: tail)
+            return
+        }
         let (definition, baseInvariant) = tableDefinition(table)
         let length = loadVM(ir.i64, definition, VMTableDefinition.length, invariant: false)
         trap(if: LLVMBuildICmp(builder, LLVMIntUGE, index, length, ""), .undefinedElement)

@@ -15,11 +15,19 @@ final class ModuleTranslation {
     /// Per type index.
     let loweredSignatures: [LoweredSignature]
     private var functions: [UInt32: LLVMValueRef] = [:]
+    /// Tables whose contents never change (``UniformTables``).
+    let uniformTables: [UInt32: UniformTable]
+    private var codeArrays: [UInt32: LLVMValueRef] = [:]
+    private var uninitializedStub: LLVMValueRef?
 
-    init(env: ModuleEnvironment, isa: TargetISA, name: String, triple: String, dataLayout: String) {
+    init(
+        env: ModuleEnvironment, isa: TargetISA, uniformTables: [UInt32: UniformTable], name: String, triple: String,
+        dataLayout: String
+    ) {
         ir = IRContext()
         self.env = env
         self.isa = isa
+        self.uniformTables = uniformTables
         module = LLVMModuleCreateWithNameInContext(name, ir.context)
         LLVMSetTarget(module, triple)
         LLVMSetDataLayout(module, dataLayout)
@@ -58,6 +66,56 @@ final class ModuleTranslation {
         LLVMAddAttributeAtIndex(f, functionAttributeIndex, ir.stringAttribute("disable-tail-calls", "true"))
         functions[index] = f
         return f
+    }
+
+    /// The code array of uniform table `index`: per slot, the offset of the function's
+    /// code from the array itself (a PC-relative constant, so `.text` needs no load-time
+    /// relocation); null slots point at a stub that traps "uninitialized element".
+    func codeArray(_ index: UInt32) -> LLVMValueRef {
+        if let array = codeArrays[index] { return array }
+        let table = uniformTables[index]!
+        let type = LLVMArrayType2(ir.i64, UInt64(table.length))!
+        let global = LLVMAddGlobal(module, type, "kiln.table\(index).code")!
+        let base = LLVMConstPtrToInt(global, ir.i64)!
+        var entries: [LLVMValueRef?] = table.slots.map { slot in
+            let target = slot.map { function($0) } ?? uninitializedElementStub()
+            return LLVMConstSub(LLVMConstPtrToInt(target, ir.i64), base)
+        }
+        let initializer = entries.withUnsafeMutableBufferPointer {
+            LLVMConstArray2(ir.i64, $0.baseAddress, UInt64($0.count))!
+        }
+        LLVMSetInitializer(global, initializer)
+        LLVMSetGlobalConstant(global, 1)
+        LLVMSetLinkage(global, LLVMPrivateLinkage)
+        LLVMSetAlignment(global, 8)
+        codeArrays[index] = global
+        return global
+    }
+
+    /// What a null slot of a uniform table calls: traps "uninitialized element" (any
+    /// arguments; it never returns).
+    private func uninitializedElementStub() -> LLVMValueRef {
+        if let stub = uninitializedStub { return stub }
+        let type = ir.functionType(ir.void, [ir.ptr])
+        let stub = LLVMAddFunction(module, "kiln.uninitialized_element", type)!
+        LLVMSetLinkage(stub, LLVMPrivateLinkage)
+        LLVMSetFunctionCallConv(stub, LoweredSignature.callingConvention)
+        LLVMAddAttributeAtIndex(stub, 1, ir.enumAttribute("swiftasync"))
+        LLVMAddAttributeAtIndex(stub, functionAttributeIndex, ir.stringAttribute("frame-pointer", "all"))
+        LLVMAddAttributeAtIndex(stub, functionAttributeIndex, ir.enumAttribute("nounwind"))
+        let b = LLVMCreateBuilderInContext(ir.context)!
+        defer { LLVMDisposeBuilder(b) }
+        LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ir.context, stub, "entry"))
+        let vmctx = LLVMGetParam(stub, 0)!
+        var index: LLVMValueRef? = ir.constI64(UInt64(VMContextLayout.builtin(.trap)))
+        let slot = LLVMBuildGEP2(b, ir.i8, vmctx, &index, 1, "")
+        let trap = LLVMBuildLoad2(b, ir.ptr, slot, "")
+        var args: [LLVMValueRef?] = [vmctx, ir.constI32(UInt32(TrapKind.uninitializedElement.rawValue))]
+        let call = LLVMBuildCall2(b, ir.functionType(ir.void, [ir.ptr, ir.i32]), trap, &args, 2, "")!
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
+        LLVMBuildUnreachable(b)
+        uninitializedStub = stub
+        return stub
     }
 
     /// Calls an overloaded LLVM intrinsic.

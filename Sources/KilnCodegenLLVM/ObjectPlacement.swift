@@ -132,6 +132,8 @@ struct ObjectPlacement {
                 throw CompileError.internalError("a PC-relative reference in LLVM's code is out of range")
             }
             write32(UInt32(truncatingIfNeeded: relative), at: i)
+        case (.x86_64, 24), (.aarch64, 260):  // R_X86_64_PC64, R_AARCH64_PREL64
+            for k in 0..<8 { bytes[i + k] = UInt8(truncatingIfNeeded: relative >> (8 * k)) }
         case (.aarch64, 261):  // R_AARCH64_PREL32
             write32(UInt32(truncatingIfNeeded: relative), at: i)
         case (.aarch64, 282), (.aarch64, 283):  // JUMP26, CALL26

@@ -38,7 +38,7 @@ public struct OptimizingBackend: Backend {
         var text = masm.codeBytes
         while text.count % Self.placementAlignment != 0 { text.append(0xCC) }
 
-        let objects = try compileObjects(env: env)
+        let objects = try compileObjects(env: env, uniformTables: UniformTables.analyze(module))
         var placement = ObjectPlacement(base: text.count, isa: target)
         for object in objects { try placement.add(object: object) }
         try placement.resolve()
@@ -65,7 +65,9 @@ public struct OptimizingBackend: Backend {
 
     /// Splits the defined functions into contiguous partitions of similar body size and
     /// compiles each to an object on its own thread.
-    func compileObjects(env: ModuleEnvironment) throws(CompileError) -> [[UInt8]] {
+    func compileObjects(env: ModuleEnvironment, uniformTables: [UInt32: UniformTable]) throws(CompileError)
+        -> [[UInt8]]
+    {
         let module = env.module
         let count = module.bodies.count
         guard count > 0 else { return [] }
@@ -89,19 +91,21 @@ public struct OptimizingBackend: Backend {
             let slots = UnsafeSendable(slots)
             DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
                 slots.value[p] = Result { () throws(CompileError) -> [UInt8] in
-                    try Self.compilePartition(env: env, functions: ranges[p], target: target, index: p)
+                    try Self.compilePartition(
+                        env: env, uniformTables: uniformTables, functions: ranges[p], target: target, index: p)
                 }
             }
         }
         return try results.map { r throws(CompileError) in try r!.get() }
     }
 
-    static func compilePartition(env: ModuleEnvironment, functions: Range<Int>, target: TargetISA, index: Int)
-        throws(CompileError) -> [UInt8]
-    {
+    static func compilePartition(
+        env: ModuleEnvironment, uniformTables: [UInt32: UniformTable], functions: Range<Int>, target: TargetISA,
+        index: Int
+    ) throws(CompileError) -> [UInt8] {
         let emitter = try ObjectEmitter(isa: target)
         let translation = ModuleTranslation(
-            env: env, isa: target, name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
+            env: env, isa: target, uniformTables: uniformTables, name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
         let imported = env.module.importedFunctionCount
         for i in functions {
             var translator = try FunctionTranslator(module: translation, functionIndex: UInt32(imported + i))

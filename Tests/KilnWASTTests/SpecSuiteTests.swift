@@ -8,25 +8,28 @@ import Testing
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let specRoot = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/spec")
 
-    /// Issue 2's foundation files, with the default table strategy.
-    @Test(arguments: SpecFileList.foundation)
-    func foundationFilePasses(_ file: String) throws {
-        try expectPasses(file, strategy: "image")
+    /// Both code generators (`kiln wast --tier`): every file must pass under each.
+    static let tiers = ["baseline", "optimizing"]
+
+    /// Issue 2's foundation files, with the default table strategy, under both tiers.
+    @Test(arguments: SpecFileList.foundation, tiers)
+    func foundationFilePasses(_ file: String, tier: String) throws {
+        try expectPasses(file, strategy: "image", tier: tier)
     }
 
-    /// Issue 3's table files, under every table-init strategy.
-    @Test(arguments: SpecFileList.tables, ["image", "checked", "eager"])
-    func tableFilePasses(_ file: String, strategy: String) throws {
-        try expectPasses(file, strategy: strategy)
+    /// Issue 3's table files, under every table-init strategy and both tiers.
+    @Test(arguments: SpecFileList.tables, ["image", "checked", "eager"].flatMap { s in tiers.map { (s, $0) } })
+    func tableFilePasses(_ file: String, configuration: (strategy: String, tier: String)) throws {
+        try expectPasses(file, strategy: configuration.strategy, tier: configuration.tier)
     }
 
-    func expectPasses(_ file: String, strategy: String) throws {
+    func expectPasses(_ file: String, strategy: String, tier: String) throws {
         let result = try KilnProcess.run(
-            ["wast", "--table-init", strategy, Self.specRoot.appendingPathComponent(file).path])
+            ["wast", "--table-init", strategy, "--tier", tier, Self.specRoot.appendingPathComponent(file).path])
         let lines = result.output.split(separator: "\n")
         let summary = try #require(lines.last, "no output from kiln wast")
-        #expect(summary.contains(" passed, 0 failed"), "\(file) [\(strategy)]: \(summary)\n\(result.output.suffix(4000))")
-        #expect(result.status == 0, "\(file) [\(strategy)]: exit status \(result.status)\n\(result.output.suffix(4000))")
+        #expect(summary.contains(" passed, 0 failed"), "\(file) [\(strategy), \(tier)]: \(summary)\n\(result.output.suffix(4000))")
+        #expect(result.status == 0, "\(file) [\(strategy), \(tier)]: exit status \(result.status)\n\(result.output.suffix(4000))")
         // Every skip names its reason.
         for line in lines where line.hasPrefix("skipped:") {
             #expect(line.contains("("), "unnamed skip: \(line)")
