@@ -41,7 +41,13 @@ extension FunctionTranslator {
             return
         }
         let (definition, baseInvariant) = tableDefinition(table)
-        let length = loadVM(ir.i64, definition, VMTableDefinition.length, invariant: false)
+        let length: LLVMValueRef
+        let limits = module.env.module.tables[Int(table)].limits
+        if Int(table) >= module.env.module.importedTableCount, limits.max == limits.min {
+            length = ir.constI64(limits.min)  // a defined table that cannot grow
+        } else {
+            length = loadVM(ir.i64, definition, VMTableDefinition.length, invariant: false)
+        }
         trap(if: LLVMBuildICmp(builder, LLVMIntUGE, index, length, ""), .undefinedElement)
         let base = loadVM(ir.ptr, definition, VMTableDefinition.base, invariant: baseInvariant)
         var indices: [LLVMValueRef?] = [index]

@@ -23,8 +23,11 @@ extension FunctionTranslator {
     mutating func checkedAddress(_ index: LLVMValueRef, offset: UInt64, size: Int) -> LLVMValueRef {
         var effective = LLVMBuildZExt(builder, index, ir.i64, "")!
         if offset != 0 { effective = LLVMBuildNUWAdd(builder, effective, ir.constI64(offset), "") }
-        let end = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size)), "")!
-        trap(if: LLVMBuildICmp(builder, LLVMIntUGT, end, memoryLength(), ""), .outOfBoundsMemoryAccess)
+        // In bounds iff effective + size - 1 < length: a strict unsigned compare of an
+        // affine index against an invariant limit, the shape LLVM's range-check passes
+        // recognize.
+        let last = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size - 1)), "")!
+        trap(unless: LLVMBuildICmp(builder, LLVMIntULT, last, memoryLength(), ""), .outOfBoundsMemoryAccess)
         var indices: [LLVMValueRef?] = [effective]
         return LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")
     }

@@ -283,11 +283,24 @@ struct FunctionTranslator: AnyInstructionVisitor {
         LLVMPositionBuilderAtEnd(builder, next)
     }
 
+    /// Continues when `condition` holds, and traps with `kind` otherwise.
+    mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) {
+        let next = appendBlock("")
+        let br = LLVMBuildCondBr(builder, condition, next, trapBlock(kind))!
+        setLikely(br)
+        LLVMPositionBuilderAtEnd(builder, next)
+    }
+
+    /// Marks the first successor of a conditional branch as hot, the second as cold.
+    func setLikely(_ branch: LLVMValueRef) { setWeights(branch, 1 << 20, 1) }
+
     /// Marks the first successor of a conditional branch as cold.
-    func setUnlikely(_ branch: LLVMValueRef) {
+    func setUnlikely(_ branch: LLVMValueRef) { setWeights(branch, 1, 1 << 20) }
+
+    private func setWeights(_ branch: LLVMValueRef, _ first: UInt32, _ second: UInt32) {
         let kind = "branch_weights".withCString { LLVMMDStringInContext2(ir.context, $0, 14) }
         var ops: [LLVMMetadataRef?] = [
-            kind, LLVMValueAsMetadata(ir.constI32(1)), LLVMValueAsMetadata(ir.constI32(1 << 20)),
+            kind, LLVMValueAsMetadata(ir.constI32(first)), LLVMValueAsMetadata(ir.constI32(second)),
         ]
         let node = ops.withUnsafeMutableBufferPointer { LLVMMDNodeInContext2(ir.context, $0.baseAddress, $0.count) }
         let profKind = "prof".withCString { LLVMGetMDKindID($0, 4) }

@@ -112,6 +112,14 @@ public struct OptimizingBackend: Backend {
             try translator.translate()
         }
         try translation.verify()
+        // Debugging aid: KILN_DUMP_IR=DIR writes each partition's IR before optimization.
+        if let dir = getenv("KILN_DUMP_IR") {
+            let path = String(cString: dir) + "/part\(index).ll"
+            if let file = fopen(path, "w") {
+                fputs(translation.text, file)
+                fclose(file)
+            }
+        }
         try emitter.optimize(translation)
         return try emitter.emitObject(translation)
     }
