@@ -162,10 +162,14 @@ public enum VMFuncRef {
     public static let code = 0
     /// Canonical signature id.
     public static let typeId = 8
-    /// The owning instance's vmctx; for a lazy funcref, the module's ``VMLazyContext``.
+    /// The owning instance's vmctx; for a lazy funcref (ABI 5), the address of the lazy
+    /// funcref itself, so the lazy trampoline finds its record in the vmctx register.
     public static let vmctx = 16
-    /// Function index in its module (lazy funcrefs use it).
+    /// `u32`: function index in its module (lazy funcrefs use it).
     public static let functionIndex = 24
+    /// `u32`, lazy funcrefs only: the lazy funcref's address minus its module's
+    /// ``VMLazyContext`` address (0 on disk and in real funcrefs).
+    public static let lazyContextOffset = 28
     public static let size = 32
 }
 
@@ -178,9 +182,10 @@ public enum VMTableDefinition {
     public static let size = 16
 }
 
-/// Layout of a module's lazy context, the `vmctx` of its lazy funcrefs: the lazy
-/// trampoline calls `resolver(context, slot, lazyFuncRef)` (C ABI), which returns the
-/// real funcref it patched into the slot.
+/// Layout of a module's lazy context (one per loaded module, placed just before its
+/// relocated lazy funcrefs): the lazy trampoline computes it from the lazy funcref
+/// (``VMFuncRef/lazyContextOffset``) and calls `resolver(context, slot, lazyFuncRef)`
+/// (C ABI), which returns the real funcref it patched into the slot (docs/tables.md).
 public enum VMLazyContext {
     public static let resolver = 0
     public static let size = 16

@@ -9,9 +9,11 @@ import WasmTypes
 /// register allocation; the macro-assembler owns the code buffer, labels and trap sites.
 ///
 /// Frame slots (8 bytes each, see ``MacroAssembler/frameSlot(_:)``): the callee-saved
-/// registers the function uses, then one slot per local (parameters are stored there
-/// in the prologue, unless the local lives in a register, see ``LocalRegisters``), then
-/// one home slot per value-stack position; the outgoing argument area sits below them.
+/// registers the function uses, then (when its results go to a buffer) the buffer's
+/// address, then one slot per local (parameters are stored there in the prologue,
+/// unless the local lives in a register, see ``LocalRegisters``), then one home slot
+/// per value-stack position; the outgoing argument area (and the result buffers of the
+/// calls it makes) sits below them.
 public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     public var masm: M
     @usableFromInline let env: ModuleEnvironment
@@ -23,6 +25,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     @usableFromInline var localKinds: [ValueKind]
     /// Which locals live in registers.
     @usableFromInline var localRegs: LocalRegisters
+    /// 1 when this function's results go to a caller-provided buffer, whose address the
+    /// prologue saves in frame slot ``resultBufferSlot``; else 0.
+    @usableFromInline let resultBufferSlots: Int
     /// Between saving the caller-saved local registers before a call and reloading them
     /// after it: those locals are read from their slots.
     @usableFromInline var localsSavedForCall = false
@@ -70,10 +75,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         localKinds = kinds
         let usage = env.module.usage(ofDefinedFunction: Int(functionIndex) - env.module.importedFunctionCount)
         localRegs = LocalRegisters(M.ABI.self, kinds: kinds, usage: usage, ownParameters: ownLocations.parameters)
+        resultBufferSlots = ownLocations.resultsInBuffer ? 1 : 0
         valueRegs = RegSet(bits: (M.ABI.allocatableGPRs.bits | M.ABI.allocatableFPRs.bits) & ~localRegs.taken.bits)
         freeRegs = valueRegs
         checksStack = Self.needsStackCheck(
-            usage: usage, frameSlots: localRegs.calleeSaved.count + kinds.count + body.expression.count)
+            usage: usage,
+            frameSlots: localRegs.calleeSaved.count + resultBufferSlots + kinds.count + body.expression.count)
         stack.reserveCapacity(32)
         frames.reserveCapacity(16)
     }
@@ -123,6 +130,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
 
     @inlinable mutating func emitPrologue() {
         masm.prologue(stackCheck: checksStack)
+        if resultBufferSlots > 0 {
+            masm.store(M.ABI.resultBufferRegister, masm.frameSlot(resultBufferSlot), .i64)
+        }
         for (j, r) in localRegs.calleeSaved.enumerated() { masm.store(r, masm.frameSlot(j), .i64) }
         if let r = localRegs.memoryBase { masm.holdMemoryBase(in: r) }
         // No local register is an argument register of this function (LocalRegisters),
@@ -184,7 +194,12 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// The frame slot of local `i`.
-    @inlinable func localSlot(_ i: Int) -> M.Address { masm.frameSlot(localRegs.calleeSaved.count + i) }
+    @inlinable func localSlot(_ i: Int) -> M.Address {
+        masm.frameSlot(localRegs.calleeSaved.count + resultBufferSlots + i)
+    }
+
+    /// The frame slot holding the incoming result buffer's address (when there is one).
+    @inlinable var resultBufferSlot: Int { localRegs.calleeSaved.count }
 
     /// The register local `i` is read from now, if not its slot.
     @inlinable func localRegister(_ i: Int) -> Reg? {
@@ -198,13 +213,17 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         let n = results.count
         let locs = ownLocations.results
         let base = stack.count - n
-        let stackParams = ownLocations.argumentSlots
-        // Stack results first (they only need scratch), then registers from memory so a
-        // value already in one result register cannot be overwritten by another.
-        for i in 0..<n {
-            if case .stack(let k) = locs[i] { storeValue(at: base + i, to: masm.incomingSlot(stackParams + k)) }
-        }
-        if n == 1, case .reg(let r) = locs[0] {
+        if resultBufferSlots > 0 {
+            // Every result to the buffer (ABI 5), through its address in the buffer
+            // register (never a value's register once they are spilled), which also
+            // returns it.
+            for i in 0..<n where isInRegister(stack[base + i]) { spill(base + i) }
+            let buffer = M.ABI.resultBufferRegister
+            masm.load(buffer, masm.frameSlot(resultBufferSlot), .i64)
+            for i in 0..<n {
+                if case .stack(let k) = locs[i] { storeValue(at: base + i, to: masm.address(buffer, Int32(8 * k))) }
+            }
+        } else if n == 1, case .reg(let r) = locs[0] {
             load(stack[base], into: r, position: base)
         } else {
             for i in 0..<n where isInRegister(stack[base + i]) { spill(base + i) }
@@ -319,7 +338,9 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
         return allocate(float: false)
     }
 
-    @inlinable func homeSlot(_ position: Int) -> Int { localRegs.calleeSaved.count + localKinds.count + position }
+    @inlinable func homeSlot(_ position: Int) -> Int {
+        localRegs.calleeSaved.count + resultBufferSlots + localKinds.count + position
+    }
 
     // MARK: value stack
 

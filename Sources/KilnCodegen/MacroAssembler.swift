@@ -125,7 +125,7 @@ public struct Label: Hashable, Sendable {
 public enum ArgLocation: Sendable, Equatable {
     case reg(Reg)
     /// The k-th 8-byte stack slot of the stack-argument area (parameters) or of the
-    /// return area (results).
+    /// caller-provided result buffer (results).
     case stack(Int)
 }
 
@@ -145,8 +145,11 @@ public protocol CallingConvention {
     static var localFPRs: [Reg] { get }
     /// Where each parameter is passed, in order.
     static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation]
-    /// Where each result is returned, in order.
+    /// Where each result is returned, in order: all in registers, or (when they do not
+    /// fit) all in the caller's result buffer.
     static func resultLocations(_ results: [ValueKind]) -> [ArgLocation]
+    /// The register that carries the result buffer's address into the callee.
+    static var resultBufferRegister: Reg { get }
     /// Fixed registers of integer division: dividend/quotient, remainder, and the set
     /// the divisor must avoid. `nil` when the ISA has a three-operand divide.
     static var divisionRegisters: (quotient: Reg, remainder: Reg)? { get }
@@ -307,17 +310,20 @@ public protocol MacroAssembler {
 
     // Calls
     /// Calls `target` (arguments in place). The callee pops `argumentBytes` of stack
-    /// arguments; the outgoing area is re-reserved afterwards. `reloadVMContext` makes
+    /// arguments; the outgoing area is re-reserved afterwards. `resultBuffer`, when the
+    /// results go to a buffer, is the outgoing slot where it starts (its address is
+    /// passed in ``CallingConvention/resultBufferRegister``). `reloadVMContext` makes
     /// even a same-module call reload the vmctx register (needed once tail calls can
     /// return through another instance).
-    mutating func call(_ target: CallTarget, argumentBytes: Int, reloadVMContext: Bool)
+    mutating func call(_ target: CallTarget, argumentBytes: Int, resultBuffer: Int?, reloadVMContext: Bool)
     /// Where stack argument `k` of a tail call goes, for a callee with `calleeSlots`
     /// argument-area slots called from a function with `ownSlots`: straight into place
     /// when the callee's area is not larger, else a staging slot in the outgoing area
     /// (``tailCall(_:ownSlots:calleeSlots:)`` moves it).
     func tailArgumentSlot(_ k: Int, ownSlots: Int, calleeSlots: Int) -> Address
-    /// Tears the frame down (keeping the caller's return area, moving the return
-    /// address below the callee's stack arguments) and jumps to `target`.
+    /// Tears the frame down (keeping the top of the caller's argument area where it is,
+    /// moving the return address below the callee's stack arguments) and jumps to
+    /// `target`. Leaves ``CallingConvention/resultBufferRegister`` untouched.
     mutating func tailCall(_ target: CallTarget, ownSlots: Int, calleeSlots: Int)
     /// The `call_indirect` sequence up to the call (docs/tables.md): bounds check,
     /// slot load, null check, signature check against `typeIds[typeIndex]`, with the

@@ -101,12 +101,17 @@ public struct CallLocations: Sendable {
     public var results: [ArgLocation]
     public var stackParameters: Int
     public var stackResults: Int
-    /// 8-byte slots of the stack-argument area: `stackParameters` rounded up to even,
-    /// so every argument area is a multiple of 16 bytes and a tail call to a callee
-    /// with a different number of stack arguments keeps `rsp` aligned (docs/abi.md).
-    /// The return area starts right after it; the callee pops it.
+    /// 8-byte slots of the stack-argument area, which the callee pops: `stackParameters`
+    /// rounded up to odd (ABI 5, LLVM's `swifttailcc`: with the return address the area
+    /// is a multiple of 16 bytes, so a tail call to a callee with a different number of
+    /// stack arguments keeps `rsp` aligned; docs/abi.md). Even a function without stack
+    /// parameters pops one slot. A result buffer, when the caller needs one, starts
+    /// right after it in the caller's outgoing area.
     public var argumentSlots: Int
+    /// Whether the results go to a caller-provided buffer (every result in ``results``
+    /// is then `.stack(k)`, at byte `8k` of the buffer).
+    @inlinable public var resultsInBuffer: Bool { stackResults > 0 }
 
     /// The argument-area slots for `stackParameters` stack arguments.
-    @inlinable public static func argumentSlots(_ stackParameters: Int) -> Int { (stackParameters + 1) & ~1 }
+    @inlinable public static func argumentSlots(_ stackParameters: Int) -> Int { stackParameters | 1 }
 }

@@ -2,22 +2,29 @@ import AsmX64
 import KilnABI
 import KilnCodegen
 
-/// Kiln's internal calling convention on x86-64 (docs/abi.md): integer-class values in
-/// rdi, rsi, rdx, rcx, r8, r9; floats in xmm0-xmm7; the rest on the stack; results in
-/// rax, rdx / xmm0, xmm1 then a return area. r10/r11 and xmm14/xmm15 are scratch, r14
-/// is the vmctx, rbp/rsp the frame. rbx, r12, r13 and r15 are callee-saved (as in the
-/// SysV ABI) and hold register-allocated locals; every other register is caller-saved.
+/// Kiln's internal calling convention on x86-64, ABI 5 (docs/abi.md): LLVM's
+/// `swifttailcc` with the vmctx as its `swiftasync` parameter (r14) and the table slot
+/// address as `swiftself` (r13). Integer-class values in rdi, rsi, rdx, rcx, r8, r9;
+/// floats in xmm0-xmm7; the rest on the stack in an odd number of callee-popped slots;
+/// results in rax, rdx, rcx, r8 / xmm0-xmm3, or all of them in a caller-provided buffer
+/// whose address comes in rax when one class has more than four. r10/r11 and
+/// xmm14/xmm15 are scratch, rbp/rsp the frame. Only rbx, r12 and r15 are callee-saved
+/// (`swifttailcc` preserves neither r13 nor r14) and hold register-allocated locals;
+/// every other register is caller-saved.
 public enum X64CallingConvention: CallingConvention {
     static let intArgs: [Reg] = [.gpr(7), .gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
-    static let intResults: [Reg] = [.gpr(0), .gpr(2)]
+    static let intResults: [Reg] = [.gpr(0), .gpr(2), .gpr(1), .gpr(8)]
+    /// Result registers per class; a signature with more results of one class returns
+    /// all of them through the buffer.
+    static let resultRegistersPerClass = 4
 
     /// rax rcx rdx rsi rdi r8 r9: the caller-saved value registers.
     public static let allocatableGPRs = RegSet([
         .gpr(0), .gpr(1), .gpr(2), .gpr(6), .gpr(7), .gpr(8), .gpr(9),
     ])
     public static let allocatableFPRs = RegSet((0..<14).map { Reg.fpr(UInt8($0)) })
-    /// rbx, r12, r13, r15.
-    public static let calleeSavedLocalGPRs: [Reg] = [.gpr(3), .gpr(12), .gpr(13), .gpr(15)]
+    /// rbx, r12, r15 (ABI 5: r13 is the `swiftself` register and not preserved).
+    public static let calleeSavedLocalGPRs: [Reg] = [.gpr(3), .gpr(12), .gpr(15)]
     /// r9, r8: taken from the value registers when a function keeps more integer locals in
     /// registers (never a fixed-use register: not rax/rdx for division, rcx for shifts).
     public static let callerSavedLocalGPRs: [Reg] = [.gpr(9), .gpr(8)]
@@ -28,9 +35,19 @@ public enum X64CallingConvention: CallingConvention {
         assignLocations(params, integerRegisters: intArgs, floatRegisterCount: 8)
     }
 
+    /// Registers when each class has at most four results, else every result in the
+    /// buffer (`.stack(k)` = offset `8k`), as LLVM demotes a `swifttailcc` return it
+    /// cannot put in registers to `sret`.
     public static func resultLocations(_ results: [ValueKind]) -> [ArgLocation] {
-        assignLocations(results, integerRegisters: intResults, floatRegisterCount: 2)
+        let ints = results.filter(\.isIntegerClass).count
+        if ints > resultRegistersPerClass || results.count - ints > resultRegistersPerClass {
+            return results.indices.map { .stack($0) }
+        }
+        return assignLocations(results, integerRegisters: intResults, floatRegisterCount: resultRegistersPerClass)
     }
+
+    /// rax: the `sret` register of `swifttailcc` on x86-64.
+    public static var resultBufferRegister: Reg { .gpr(0) }
 
     /// Gives each value the next free register of its class (integer-class values the
     /// next of `integerRegisters`, floats the next of xmm0..xmm(n-1)), and the rest
@@ -61,9 +78,9 @@ public enum X64CallingConvention: CallingConvention {
     /// C ABI: rdi is the vmctx, then rsi, rdx, rcx, r8, r9; the result in rax.
     public static let builtinArgumentRegisters: [Reg] = [.gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
     public static var builtinResultRegister: Reg { .gpr(0) }
-    /// rax: `X64MacroAssembler.loadFuncRefForCall` leaves r11 (the slot address) to the
-    /// lazy trampoline, so argument placement copies through rax.
-    public static var indirectCallScratch: Reg? { .gpr(0) }
+    /// None: the call_indirect sequence keeps the funcref in r10 and the slot address in
+    /// r13, neither allocatable, so argument placement keeps its usual scratch r11.
+    public static var indirectCallScratch: Reg? { nil }
     /// rax / xmm0, the first result registers.
     public static var blockResultGPR: Reg { .gpr(0) }
     public static var blockResultFPR: Reg { .fpr(0) }
@@ -77,9 +94,9 @@ extension Reg {
 extension GPR {
     /// Registers the code generator never allocates (docs/abi.md).
     static let scratch = GPR.r11, scratch2 = GPR.r10, vmctx = GPR.r14
-    /// The call_indirect sequence (docs/tables.md): the funcref and the slot address,
-    /// which the lazy trampoline reads.
-    static let funcRef = GPR.r10, slotAddress = GPR.r11
+    /// The call_indirect sequence (docs/tables.md): the funcref, and the slot address,
+    /// passed to the callee in r13 (`swiftself`) for the lazy trampoline.
+    static let funcRef = GPR.r10, slotAddress = GPR.r13
 }
 
 extension XMM {

@@ -18,9 +18,9 @@ public struct X64MacroAssembler: MacroAssembler {
     var labels = LabelTable()
     var frameSizeAt = 0
     /// The general-purpose scratch of `copy`, `storeImm`, float constants and
-    /// ``withScratch(_:_:)``: r11, except between the call_indirect sequence and its call,
-    /// when r10/r11 hold the funcref and slot address and rax (never an argument) serves.
-    var tmp = GPR.r11
+    /// ``withScratch(_:_:)``: r11 (the call_indirect sequence holds the funcref in r10
+    /// and the slot address in r13, ABI 5).
+    let tmp = GPR.r11
     /// The register holding memory 0's base in the current function, if one does.
     var memoryBase: GPR?
     /// `checked` strategy: out-of-line `tableLazyInit` calls (entry, return label,
@@ -443,7 +443,9 @@ public struct X64MacroAssembler: MacroAssembler {
 
     // MARK: calls
 
-    public mutating func call(_ target: CallTarget, argumentBytes: Int, reloadVMContext: Bool) {
+    public mutating func call(_ target: CallTarget, argumentBytes: Int, resultBuffer: Int?, reloadVMContext: Bool) {
+        // ABI 5: the buffer's address goes in rax (`sret` of swifttailcc).
+        if let resultBuffer { asm.leaq(.rax, outgoingSlot(resultBuffer)) }
         switch target {
         case .direct(let function):
             let at = asm.call(rel32: 0)
@@ -455,7 +457,6 @@ public struct X64MacroAssembler: MacroAssembler {
         case .indirect:
             asm.mov(.q, .vmctx, Mem(base: .funcRef, disp: Int32(VMFuncRef.vmctx)))
             asm.call(Mem(base: .funcRef, disp: Int32(VMFuncRef.code)))
-            tmp = .scratch
         }
         // ABI v2: the callee popped its stack arguments; re-reserve the outgoing area.
         if argumentBytes > 0 { asm.alu(.sub, .q, .rsp, imm32: Int32(argumentBytes)) }
@@ -472,26 +473,27 @@ public struct X64MacroAssembler: MacroAssembler {
     /// ownSlots - calleeSlots, the callee's entry `rsp` is `rbp + 8 + 8d`: the return
     /// address moves there. A larger callee area overlaps this frame, so its staged
     /// arguments are copied highest first (each destination lies above its source) after
-    /// the return address and the caller's rbp are read into rax/xmm15 (never arguments;
-    /// the callee-saved registers already hold the caller's values again).
+    /// the return address and the caller's rbp are read into r11/xmm15 (never arguments,
+    /// and not rax, which may carry the result buffer; the callee-saved registers already
+    /// hold the caller's values again).
     public mutating func tailCall(_ target: CallTarget, ownSlots: Int, calleeSlots: Int) {
         let d = ownSlots - calleeSlots
         if d == 0 {
             asm.leave()
         } else if d > 0 {
-            asm.mov(.q, .rax, Mem(base: .rbp, disp: 8))
-            asm.mov(.q, Mem(base: .rbp, disp: Int32(8 + 8 * d)), .rax)
+            asm.mov(.q, .scratch, Mem(base: .rbp, disp: 8))
+            asm.mov(.q, Mem(base: .rbp, disp: Int32(8 + 8 * d)), .scratch)
             asm.leave()
             asm.leaq(.rsp, Mem(base: .rsp, disp: Int32(8 * d)))
         } else {
-            asm.mov(.q, .rax, Mem(base: .rbp, disp: 8))
+            asm.mov(.q, .scratch, Mem(base: .rbp, disp: 8))
             asm.movs(.d, XMM.scratch, Mem(base: .rbp, disp: 0))
             for k in (0..<calleeSlots).reversed() {
                 asm.movs(.d, XMM.scratch2, outgoingSlot(k))
                 asm.movs(.d, Mem(base: .rbp, disp: Int32(16 + 8 * d + 8 * k)), XMM.scratch2)
             }
             asm.leaq(.rsp, Mem(base: .rbp, disp: Int32(8 + 8 * d)))
-            asm.mov(.q, Mem(base: .rsp), .rax)
+            asm.mov(.q, Mem(base: .rsp), .scratch)
             asm.movFromXMM(.q, .rbp, XMM.scratch)
         }
         switch target {
@@ -505,7 +507,6 @@ public struct X64MacroAssembler: MacroAssembler {
         case .indirect:
             asm.mov(.q, .vmctx, Mem(base: .funcRef, disp: Int32(VMFuncRef.vmctx)))
             asm.jmp(Mem(base: .funcRef, disp: Int32(VMFuncRef.code)))
-            tmp = .scratch
         }
     }
 
@@ -542,7 +543,6 @@ public struct X64MacroAssembler: MacroAssembler {
         asm.mov(.q, idx, Mem(base: idx, disp: Int32(8 * typeIndex)))
         asm.alu(.cmp, .q, idx, Mem(base: .funcRef, disp: Int32(VMFuncRef.typeId)))
         trapIf(.ne, .indirectCallTypeMismatch)
-        tmp = .rax
     }
 
     public mutating func callBuiltin(_ builtin: Builtin) {

@@ -9,20 +9,21 @@ extension X64MacroAssembler {
     ///
     /// Frame: `[rbp-8]` = vmctx (so a host call stub called directly from here still
     /// finds a vmctx at its caller's `rbp-8`), then the C callee-saved registers, then the
-    /// values pointer, then the outgoing stack arguments and return area.
+    /// values pointer, then the outgoing stack-argument area (an odd number of slots,
+    /// which the callee pops). When the results go to a buffer (ABI 5), `values` itself
+    /// is the buffer: result `k` lands in `values[k]`.
     public mutating func emitEntryTrampoline(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
-        let stackParams = CallLocations.argumentSlots(
+        let argumentSlots = CallLocations.argumentSlots(
             params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
-        let stackResults = results.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } }
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
         asm.push(.rdi)
         for r in [GPR.rbx, .r12, .r13, .r14, .r15] { asm.push(r) }
         asm.push(.rdx)  // values, at [rbp-56]; rsp is now 8 mod 16
-        let area = (8 * (stackParams + stackResults) + 15) / 16 * 16 + 8
-        asm.alu(.sub, .q, .rsp, imm32: Int32(area))
+        // An odd number of 8-byte slots: rsp is 16-aligned at the call.
+        asm.alu(.sub, .q, .rsp, imm32: Int32(8 * argumentSlots))
         asm.mov(.q, .r14, .rdi)
         asm.mov(.q, .scratch, .rsi)
         asm.mov(.q, .scratch2, .rdx)
@@ -35,18 +36,12 @@ extension X64MacroAssembler {
                 asm.mov(.q, outgoingSlot(k), .rax)
             }
         }
+        asm.mov(.q, .rax, .scratch2)  // the result buffer, when the results need one
         asm.call(.scratch)
-        // ABI v2: the callee popped its stack arguments.
-        if stackParams > 0 { asm.alu(.sub, .q, .rsp, imm32: Int32(8 * stackParams)) }
+        // The callee popped its argument area; the frame is torn down from rbp below.
         asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -56))
         for (i, loc) in results.enumerated() {
-            let slot = Mem(base: .scratch2, disp: Int32(8 * i))
-            switch loc {
-            case .reg(let r): store(r, slot, sig.results[i])
-            case .stack(let k):
-                asm.mov(.q, .scratch, outgoingSlot(stackParams + k))
-                asm.mov(.q, slot, .scratch)
-            }
+            if case .reg(let r) = loc { store(r, Mem(base: .scratch2, disp: Int32(8 * i)), sig.results[i]) }
         }
         asm.leaq(.rsp, Mem(base: .rbp, disp: -48))
         for r in [GPR.r15, .r14, .r13, .r12, .rbx] { asm.pop(r) }
@@ -55,17 +50,22 @@ extension X64MacroAssembler {
     }
 
     /// The wasm->host stub: spills the arguments into a values buffer on its stack and
-    /// calls `uint32_t callback(VMHostFunction *self, void *callerVmctx, uint64_t *values)`.
+    /// calls `uint32_t callback(VMHostFunction *self, void *callerVmctx, uint64_t *values)`,
+    /// then returns the results in registers or copies them into the caller's result
+    /// buffer (whose address came in rax and is returned in rax).
     public mutating func emitHostCallStub(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
-        let stackParams = CallLocations.argumentSlots(
+        let argumentSlots = CallLocations.argumentSlots(
             params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
+        let buffered = results.contains { if case .stack = $0 { return true } else { return false } }
         let slots = max(sig.parameters.count, sig.results.count)
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
         asm.push(.r14)
-        let area = (8 * slots + 15) / 16 * 16 + 8  // rsp 16-aligned at the call
+        if buffered { asm.push(.rax) }  // the result buffer, at [rbp-16]
+        // rsp 16-aligned at the call.
+        let area = (8 * slots + 15) / 16 * 16 + (buffered ? 0 : 8)
         asm.alu(.sub, .q, .rsp, imm32: Int32(area))
         for (i, loc) in params.enumerated() {
             let slot = Mem(base: .rsp, disp: Int32(8 * i))
@@ -83,39 +83,45 @@ extension X64MacroAssembler {
         let ok = asm.jcc(.e, rel32: 0)
         trap(.hostError)
         asm.patch32(at: ok, UInt32(asm.offset - (ok + 4)))
+        if buffered { asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -16)) }
         for (i, loc) in results.enumerated() {
             let slot = Mem(base: .rsp, disp: Int32(8 * i))
             switch loc {
             case .reg(let r): load(r, slot, sig.results[i])
-            case .stack(let k): copy(incomingSlot(stackParams + k), slot)
+            case .stack(let k): copy(Mem(base: .scratch2, disp: Int32(8 * k)), slot)
             }
         }
+        if buffered { asm.mov(.q, .rax, .scratch2) }
         asm.mov(.q, .r14, Mem(base: .rbp, disp: -8))
-        epilogueAndReturn(argumentBytes: 8 * stackParams)
+        epilogueAndReturn(argumentBytes: 8 * argumentSlots)
     }
 
-    /// The module's lazy-init trampoline (docs/tables.md): the code of every lazy
-    /// funcref. Entered through `call_indirect`/`return_call_indirect` with r14 = the
-    /// module's `VMLazyContext`, r10 = the lazy funcref, r11 = the slot address and the
-    /// callee's arguments in place; saves every argument register, calls
-    /// `resolver(ctx, slot, lazy)` (C ABI), restores them and tail-jumps to the real
-    /// code with the real vmctx. The stack at the jump is the stack at entry.
+    /// The module's lazy-init trampoline (docs/tables.md, ABI 5): the code of every lazy
+    /// funcref. Entered through `call_indirect`/`return_call_indirect` (of either tier)
+    /// with r14 = the lazy funcref itself (its `vmctx` field points to itself), r13 = the
+    /// slot address and the callee's arguments in place (rax may carry a result buffer);
+    /// saves every argument register and rax, finds the module's `VMLazyContext` at
+    /// `r14 - u32 [r14 + lazyContextOffset]`, calls `resolver(ctx, slot, lazy)` (C ABI),
+    /// restores them and tail-jumps to the real code with the real vmctx. The stack at
+    /// the jump is the stack at entry.
     public mutating func emitLazyTrampoline() {
-        let ints: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9]
+        let saved: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9, .rax]
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
         // Entry rsp is 8 mod 16 (after a call, or a tail call's moved return address);
-        // 6 + 8 slots keep it 16-aligned for the resolver call.
-        asm.alu(.sub, .q, .rsp, imm32: 8 * 14)
-        for (i, r) in ints.enumerated() { asm.mov(.q, Mem(base: .rsp, disp: Int32(8 * i)), r) }
-        for i in 0..<8 { asm.movs(.d, Mem(base: .rsp, disp: Int32(48 + 8 * i)), XMM(UInt8(i))) }
+        // 7 + 8 slots, padded to 16, keep it 16-aligned for the resolver call.
+        asm.alu(.sub, .q, .rsp, imm32: 8 * 16)
+        for (i, r) in saved.enumerated() { asm.mov(.q, Mem(base: .rsp, disp: Int32(8 * i)), r) }
+        for i in 0..<8 { asm.movs(.d, Mem(base: .rsp, disp: Int32(56 + 8 * i)), XMM(UInt8(i))) }
+        asm.mov(.l, .scratch, Mem(base: .vmctx, disp: Int32(VMFuncRef.lazyContextOffset)))
         asm.mov(.q, .rdi, .vmctx)
+        asm.alu(.sub, .q, .rdi, .scratch)
         asm.mov(.q, .rsi, .slotAddress)
-        asm.mov(.q, .rdx, .funcRef)
-        asm.call(Mem(base: .vmctx, disp: Int32(VMLazyContext.resolver)))
+        asm.mov(.q, .rdx, .vmctx)
+        asm.call(Mem(base: .rdi, disp: Int32(VMLazyContext.resolver)))
         asm.mov(.q, .funcRef, .rax)
-        for (i, r) in ints.enumerated() { asm.mov(.q, r, Mem(base: .rsp, disp: Int32(8 * i))) }
-        for i in 0..<8 { asm.movs(.d, XMM(UInt8(i)), Mem(base: .rsp, disp: Int32(48 + 8 * i))) }
+        for (i, r) in saved.enumerated() { asm.mov(.q, r, Mem(base: .rsp, disp: Int32(8 * i))) }
+        for i in 0..<8 { asm.movs(.d, XMM(UInt8(i)), Mem(base: .rsp, disp: Int32(56 + 8 * i))) }
         asm.mov(.q, .vmctx, Mem(base: .funcRef, disp: Int32(VMFuncRef.vmctx)))
         asm.leave()
         asm.jmp(Mem(base: .funcRef, disp: Int32(VMFuncRef.code)))

@@ -68,17 +68,18 @@ enum TableImageBuilder {
     }
 
     /// The on-disk lazy funcrefs: one `VMFuncRef` per defined function with the lazy
-    /// trampoline's `.text` offset as code, the type index as type id, no vmctx, and the
-    /// function index.
+    /// trampoline's `.text` offset as code, the type index as type id, no vmctx, the
+    /// function index (`u32`) and a zero lazy-context offset (`u32`, the loader's).
     static func lazyFuncRefs(metadata: ArtifactMetadata) -> [UInt8] {
         guard metadata.lazyTrampoline != ArtifactMetadata.noCode else { return [] }
         var w = ByteWriter()
-        let imported = UInt64(metadata.importedFunctionCount)
+        let imported = UInt32(metadata.importedFunctionCount)
         for (i, f) in metadata.functions.enumerated() {
             w.u64(UInt64(metadata.lazyTrampoline))
             w.u64(UInt64(f.typeIndex))
             w.u64(0)
-            w.u64(imported + UInt64(i))
+            w.u32(imported + UInt32(i))
+            w.u32(0)
         }
         return w.bytes
     }

@@ -28,9 +28,11 @@ final class TestInstance {
     let typeIds: UnsafeMutablePointer<UInt64>
     /// One `VMFuncRef` per function (imports included), real.
     let funcRefs: UnsafeMutableRawPointer
-    /// One lazy `VMFuncRef` per function, code = the lazy trampoline, vmctx = the lazy context.
+    /// One lazy `VMFuncRef` per function (ABI 5): code = the lazy trampoline, vmctx =
+    /// itself, lazy-context offset = its distance from ``lazyContext``.
     let lazyFuncRefs: UnsafeMutableRawPointer
-    /// `VMLazyContext {resolver, instance}`.
+    /// `VMLazyContext {resolver, instance}`, 16 bytes before ``lazyFuncRefs`` in one
+    /// allocation.
     let lazyContext: UnsafeMutablePointer<UInt64>
     /// Slots of every defined table (capacity `tableCapacity`).
     var tableSlots: [UnsafeMutablePointer<UInt64>] = []
@@ -80,8 +82,10 @@ final class TestInstance {
         }
         let functionCount = module.functionTypeIndices.count
         funcRefs = .allocate(byteCount: max(1, functionCount) * VMFuncRef.size, alignment: 16)
-        lazyFuncRefs = .allocate(byteCount: max(1, functionCount) * VMFuncRef.size, alignment: 16)
-        lazyContext = .allocate(capacity: 2)
+        let lazyBlock = UnsafeMutableRawPointer.allocate(
+            byteCount: VMLazyContext.size + max(1, functionCount) * VMFuncRef.size, alignment: 16)
+        lazyContext = lazyBlock.bindMemory(to: UInt64.self, capacity: 2)
+        lazyFuncRefs = lazyBlock + VMLazyContext.size
         vmctx = UnsafeMutableRawPointer.allocate(byteCount: layout.size + 64, alignment: 16)
         vmctx.initializeMemory(as: UInt8.self, repeating: 0, count: layout.size + 64)
         memoryDefinition = .allocate(capacity: 2)
@@ -190,13 +194,16 @@ final class TestInstance {
             let trampoline = text + Int(self.code.lazyTrampoline == UInt32.max ? 0 : self.code.lazyTrampoline)
             lazy.storeBytes(of: trampoline, toByteOffset: VMFuncRef.code, as: UnsafeMutableRawPointer.self)
             lazy.storeBytes(of: id, toByteOffset: VMFuncRef.typeId, as: UInt64.self)
-            lazy.storeBytes(of: lazyContext, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutablePointer<UInt64>.self)
-            lazy.storeBytes(of: UInt64(i), toByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+            lazy.storeBytes(of: lazy, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutableRawPointer.self)
+            lazy.storeBytes(of: UInt32(i), toByteOffset: VMFuncRef.functionIndex, as: UInt32.self)
+            lazy.storeBytes(
+                of: UInt32(lazy - UnsafeMutableRawPointer(lazyContext)), toByteOffset: VMFuncRef.lazyContextOffset,
+                as: UInt32.self)
         }
         let resolver: @convention(c) (UnsafeMutablePointer<UInt64>?, UnsafeMutablePointer<UInt64>?, UnsafeMutableRawPointer?) -> UInt64 = { ctx, slot, lazy in
             let instance = Unmanaged<TestInstance>.fromOpaque(UnsafeRawPointer(bitPattern: UInt(ctx![1]))!).takeUnretainedValue()
             instance.resolverCalls += 1
-            let index = lazy!.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+            let index = lazy!.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt32.self)
             let real = instance.funcRef(Int(index))
             slot!.pointee = real
             return real
@@ -331,7 +338,6 @@ final class TestInstance {
         for t in tableSlots { t.deallocate() }
         typeIds.deallocate()
         funcRefs.deallocate()
-        lazyFuncRefs.deallocate()
         lazyContext.deallocate()
     }
 

@@ -1,8 +1,10 @@
 // A hand-assembled artifact with a funcref table, built without the compiler so the
 // runtime's table work (relocation, lazy trampoline + resolver, builtins, strategies) can
 // be tested on its own. Its `callIndirect` follows the call_indirect sequence of
-// docs/tables.md (r11 = slot address, r10 = funcref) and its lazy trampoline follows
-// the trampoline described there.
+// docs/tables.md (ABI 5: r13 = slot address, r10 = funcref, r14 = funcref.vmctx) and its
+// lazy trampoline follows the trampoline described there (the lazy funcref is its own
+// vmctx; the lazy context is found through its u32 offset). Its functions keep a simpler
+// stack convention among themselves (nothing popped): only the table parts meet the runtime.
 import Foundation
 import KilnABI
 
@@ -149,7 +151,7 @@ enum TableFixture {
         let load =
             o.strategy == .checked
             ? """
-             mov r10, [r11]
+             mov r10, [r13]
              test r10, r10
              jnz 4f
              mov rdi, r14
@@ -163,7 +165,7 @@ enum TableFixture {
              jz .Luninit
             """
             : """
-             mov r10, [r11]
+             mov r10, [r13]
              test r10, r10
              jz .Luninit
             """
@@ -211,7 +213,7 @@ enum TableFixture {
              cmp rax, [r11 + \(VMTableDefinition.length)]
              jae .Lundef
              mov r11, [r11 + \(VMTableDefinition.base)]
-             lea r11, [r11 + rax * 8]
+             lea r13, [r11 + rax * 8]
             \(load)
              mov rax, [r14 + \(VMContextLayout.typeIds)]
              mov rax, [rax]
@@ -256,10 +258,12 @@ enum TableFixture {
              sub rsp, 176
             \(saves.joined(separator: "\n"))
             \(xsaves.joined(separator: "\n"))
+             mov r11d, [r14 + \(VMFuncRef.lazyContextOffset)]
              mov rdi, r14
-             mov rsi, r11
-             mov rdx, r10
-             call [r14 + \(VMLazyContext.resolver)]
+             sub rdi, r11
+             mov rsi, r13
+             mov rdx, r14
+             call [rdi + \(VMLazyContext.resolver)]
              mov r10, rax
             \(restores.joined(separator: "\n"))
             \(xrestores.joined(separator: "\n"))
@@ -282,8 +286,8 @@ enum TableFixture {
              jae 7f
              mov r11, [r14 + \(tablePointer)]
              mov r11, [r11 + \(VMTableDefinition.base)]
-             lea r11, [r11 + rbx * 8]
-             mov r10, [r11]
+             lea r13, [r11 + rbx * 8]
+             mov r10, [r13]
              mov r14, [r10 + \(VMFuncRef.vmctx)]
              call [r10 + \(VMFuncRef.code)]
              mov r14, [rbp - 8]

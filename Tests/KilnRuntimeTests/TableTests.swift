@@ -75,14 +75,15 @@ extension Instance {
                 p.load(fromByteOffset: VMFuncRef.code, as: UInt.self) == code + UInt(TableFixture.At.lazyTrampoline))
             let type = module.metadata.functions[i].typeIndex
             #expect(p.load(fromByteOffset: VMFuncRef.typeId, as: UInt64.self) == support.typeIds[Int(type)])
+            // ABI 5: a lazy funcref is its own vmctx, and finds its module's lazy context
+            // through its u32 offset.
+            #expect(p.load(fromByteOffset: VMFuncRef.vmctx, as: UnsafeRawPointer.self) == UnsafeRawPointer(p))
+            #expect(p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt32.self) == UInt32(i))
+            let context = p - Int(p.load(fromByteOffset: VMFuncRef.lazyContextOffset, as: UInt32.self))
             #expect(
-                p.load(fromByteOffset: VMFuncRef.vmctx, as: UnsafeRawPointer.self)
-                    == UnsafeRawPointer(support.lazyContext))
-            #expect(p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self) == UInt64(i))
+                context.load(fromByteOffset: VMLazyContext.resolver, as: UnsafeRawPointer.self)
+                    == unsafeBitCast(lazyResolver, to: UnsafeRawPointer.self))
         }
-        #expect(
-            support.lazyContext.load(fromByteOffset: VMLazyContext.resolver, as: UnsafeRawPointer.self)
-                == unsafeBitCast(lazyResolver, to: UnsafeRawPointer.self))
         let image = try #require(support.images[0])
         #expect(image.slotCount == 1024)
         for i in 0..<1024 {

@@ -45,7 +45,8 @@ extension FunctionCompiler {
     /// The call sequence: every live value below the arguments goes to its home slot
     /// (all value registers are caller-saved, see ``prepareCall(keepingTop:)``), the
     /// arguments go to their ABI places from wherever they are, and results come back as
-    /// register values or are copied from the return area into home slots.
+    /// register values or are copied from the result buffer (in the outgoing area, just
+    /// above the argument area) into home slots.
     @inlinable mutating func emitCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
         let sig = env.signatures[typeIndex]
         let locs = env.locations[typeIndex]
@@ -84,12 +85,24 @@ extension FunctionCompiler {
         maxOutgoing = max(maxOutgoing, 8 * (argSlots + locs.stackResults))
         var reload = true
         if case .direct = target { reload = env.reloadVMContextAfterCalls }
-        masm.call(target, argumentBytes: 8 * argSlots, reloadVMContext: reload)
+        masm.call(
+            target, argumentBytes: 8 * argSlots, resultBuffer: locs.resultsInBuffer ? argSlots : nil,
+            reloadVMContext: reload)
         stack.removeLast(n)
+        // A result in a register that a caller-saved local gets back (r8 on x86-64) goes
+        // to its home slot before the reload.
+        for (i, loc) in locs.results.enumerated() {
+            if case .reg(let r) = loc, localRegs.taken.contains(r) {
+                maxStackSlots = max(maxStackSlots, stack.count + i + 1)
+                masm.store(r, masm.frameSlot(homeSlot(stack.count + i)), sig.results[i])
+            }
+        }
         finishCall()
         for (i, loc) in locs.results.enumerated() {
             let k = sig.results[i]
             switch loc {
+            case .reg(let r) where localRegs.taken.contains(r):
+                push(.mem(k))
             case .reg(let r):
                 freeRegs.remove(r)
                 pushReg(k, r)
@@ -117,7 +130,8 @@ extension FunctionCompiler {
     }
 
     /// `return_call*`: the arguments go where the callee expects them relative to this
-    /// function's caller (the return area stays where the caller put it), then the
+    /// function's caller (the top of the caller's argument area stays where it is), the
+    /// incoming result buffer (same results, so the same buffer) is passed on, then the
     /// frame is torn down and control jumps to the callee (docs/abi.md, "Tail calls").
     @inlinable mutating func emitTailCall(_ typeIndex: Int, _ target: CallTarget, table: UInt32 = 0) {
         prepareCall()
@@ -139,6 +153,9 @@ extension FunctionCompiler {
             if case .reg(let r) = locs.parameters[i] { load(stack[base + i], into: r, position: base + i) }
         }
         restoreCalleeSaved()
+        if resultBufferSlots > 0 {
+            masm.load(M.ABI.resultBufferRegister, masm.frameSlot(resultBufferSlot), .i64)
+        }
         masm.tailCall(target, ownSlots: own, calleeSlots: callee)
         finishCall(reloading: false)  // nothing returns here; only the bookkeeping
         markUnreachable()

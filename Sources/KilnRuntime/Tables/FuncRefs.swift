@@ -65,7 +65,8 @@ extension Instance {
         }
         p.storeBytes(of: support.typeIds[typeIndex], toByteOffset: VMFuncRef.typeId, as: UInt64.self)
         p.storeBytes(of: vmctx, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutableRawPointer.self)
-        p.storeBytes(of: UInt64(index), toByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+        p.storeBytes(of: UInt32(index), toByteOffset: VMFuncRef.functionIndex, as: UInt32.self)
+        p.storeBytes(of: 0, toByteOffset: VMFuncRef.lazyContextOffset, as: UInt32.self)
         p.storeBytes(of: code, toByteOffset: VMFuncRef.code, as: UInt.self)  // last: marks it created
         return p
     }

@@ -41,11 +41,11 @@ final class ModuleTables {
     /// Canonical type id per type index (the array every vmctx's `typeIds` points to).
     let typeIds: UnsafeMutablePointer<UInt64>
     let typeCount: Int
-    /// The module's `VMLazyContext`: `{resolver, 0}` (the resolver finds the table from
-    /// the slot address, so it needs no module pointer).
-    let lazyContext: UnsafeMutableRawPointer
-    /// One `VMFuncRef` per defined function: `{lazy trampoline, type id, lazyContext,
-    /// function index}`; nil when no table has an image.
+    /// One `VMFuncRef` per defined function (ABI 5): `{lazy trampoline, type id, its own
+    /// address, u32 function index, u32 distance back to the module's VMLazyContext}`;
+    /// nil when no table has an image. The `VMLazyContext` `{resolver, 0}` sits
+    /// ``lazyHeaderBytes`` before the first one, in the same allocation (the resolver
+    /// finds the table from the slot address, so it needs no module pointer).
     let lazyFuncRefs: UnsafeMutableRawPointer?
     let definedFunctionCount: Int
     /// Code address of each defined function (what a real funcref's `code` is).
@@ -61,13 +61,12 @@ final class ModuleTables {
     }
 
     private init(
-        typeIds: UnsafeMutablePointer<UInt64>, typeCount: Int, lazyContext: UnsafeMutableRawPointer,
+        typeIds: UnsafeMutablePointer<UInt64>, typeCount: Int,
         lazyFuncRefs: UnsafeMutableRawPointer?, definedFunctionCount: Int, functionCode: UnsafeMutablePointer<UInt>,
         images: [TableImage?]
     ) {
         self.typeIds = typeIds
         self.typeCount = typeCount
-        self.lazyContext = lazyContext
         self.lazyFuncRefs = lazyFuncRefs
         self.definedFunctionCount = definedFunctionCount
         self.functionCode = functionCode
@@ -76,8 +75,7 @@ final class ModuleTables {
 
     deinit {
         typeIds.deallocate()
-        lazyContext.deallocate()
-        lazyFuncRefs?.deallocate()
+        (lazyFuncRefs.map { $0 - Self.lazyHeaderBytes })?.deallocate()
         functionCode.deallocate()
     }
 
@@ -94,12 +92,6 @@ final class ModuleTables {
         // Type ids: interned once per module.
         let typeIds = UnsafeMutablePointer<UInt64>.allocate(capacity: max(m.types.count, 1))
         for (i, t) in m.types.enumerated() { typeIds[i] = SignatureInterner.id(of: t) }
-        // SAFETY: 16 bytes, 16-aligned, freed in deinit; the resolver at 0, 0 at 8.
-        let lazyContext = UnsafeMutableRawPointer.allocate(byteCount: VMLazyContext.size, alignment: 16)
-        lazyContext.storeBytes(
-            of: unsafeBitCast(lazyResolver, to: UnsafeRawPointer.self), toByteOffset: VMLazyContext.resolver,
-            as: UnsafeRawPointer.self)
-        lazyContext.storeBytes(of: 0, toByteOffset: 8, as: UInt.self)
         let functionCode = UnsafeMutablePointer<UInt>.allocate(capacity: max(defined, 1))
         for (i, f) in m.functions.enumerated() {
             functionCode[i] = codeBase.map { UInt(bitPattern: $0) + UInt(f.codeOffset) } ?? 0
@@ -113,13 +105,20 @@ final class ModuleTables {
             let trampoline: UInt =
                 m.lazyTrampoline == ArtifactMetadata.noCode
                 ? 0 : UInt(bitPattern: codeBase!) + UInt(m.lazyTrampoline)
-            // SAFETY: `defined` 32-byte funcrefs, 64-aligned, read-only after this loop,
-            // freed in deinit.
-            let block = UnsafeMutableRawPointer.allocate(byteCount: defined * VMFuncRef.size, alignment: 64)
+            // SAFETY: the lazy context (16 bytes, padded to `lazyHeaderBytes`) then `defined`
+            // 32-byte funcrefs, 64-aligned, read-only after this loop, freed in deinit (from
+            // `lazyFuncRefs - lazyHeaderBytes`).
+            let allocation = UnsafeMutableRawPointer.allocate(
+                byteCount: Self.lazyHeaderBytes + defined * VMFuncRef.size, alignment: 64)
+            allocation.storeBytes(
+                of: unsafeBitCast(lazyResolver, to: UnsafeRawPointer.self), toByteOffset: VMLazyContext.resolver,
+                as: UnsafeRawPointer.self)
+            allocation.storeBytes(of: 0, toByteOffset: 8, as: UInt.self)
+            let block = allocation + Self.lazyHeaderBytes
             var disk: Cursor? = nil
             if let section = unique(SectionName.lazyFuncRefs, in: checked.sections) {
                 guard section.size == UInt64(defined) * UInt64(VMFuncRef.size) else {
-                    block.deallocate()
+                    allocation.deallocate()
                     throw LoadError.corrupt(
                         "\(SectionName.lazyFuncRefs) has \(section.size) bytes, expected \(defined) funcrefs of \(VMFuncRef.size) bytes"
                     )
@@ -127,11 +126,11 @@ final class ModuleTables {
                 do {
                     disk = try readSection(fd, section)
                 } catch {
-                    block.deallocate()
+                    allocation.deallocate()
                     throw error
                 }
             } else if m.lazyTrampoline != ArtifactMetadata.noCode {
-                block.deallocate()
+                allocation.deallocate()
                 throw LoadError.corrupt("tables have images but there is no \(SectionName.lazyFuncRefs) section")
             }
             for (i, f) in m.functions.enumerated() {
@@ -140,21 +139,25 @@ final class ModuleTables {
                     let code = (try? c.u64()) ?? .max
                     let type = (try? c.u64()) ?? .max
                     let vmctx = (try? c.u64()) ?? .max
-                    let index = (try? c.u64()) ?? .max
+                    let index = (try? c.u32()) ?? .max
+                    let contextOffset = (try? c.u32()) ?? .max
                     guard code == UInt64(m.lazyTrampoline), type == UInt64(f.typeIndex), vmctx == 0,
-                        index == UInt64(imported + i)
+                        index == UInt32(imported + i), contextOffset == 0
                     else {
-                        block.deallocate()
+                        allocation.deallocate()
                         throw LoadError.corrupt(
-                            "lazy funcref \(i) in \(SectionName.lazyFuncRefs) is {code \(code), type \(type), vmctx \(vmctx), function \(index)}, expected {\(m.lazyTrampoline), \(f.typeIndex), 0, \(imported + i)}"
+                            "lazy funcref \(i) in \(SectionName.lazyFuncRefs) is {code \(code), type \(type), vmctx \(vmctx), function \(index), context offset \(contextOffset)}, expected {\(m.lazyTrampoline), \(f.typeIndex), 0, \(imported + i), 0}"
                         )
                     }
                 }
                 let p = block + i * VMFuncRef.size
                 p.storeBytes(of: trampoline, toByteOffset: VMFuncRef.code, as: UInt.self)
                 p.storeBytes(of: typeIds[Int(f.typeIndex)], toByteOffset: VMFuncRef.typeId, as: UInt64.self)
-                p.storeBytes(of: lazyContext, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutableRawPointer.self)
-                p.storeBytes(of: UInt64(imported + i), toByteOffset: VMFuncRef.functionIndex, as: UInt64.self)
+                // ABI 5: the lazy funcref is its own vmctx (docs/tables.md).
+                p.storeBytes(of: p, toByteOffset: VMFuncRef.vmctx, as: UnsafeMutableRawPointer.self)
+                p.storeBytes(of: UInt32(imported + i), toByteOffset: VMFuncRef.functionIndex, as: UInt32.self)
+                p.storeBytes(
+                    of: UInt32(p - allocation), toByteOffset: VMFuncRef.lazyContextOffset, as: UInt32.self)
             }
             lazy = block
         }
@@ -174,16 +177,19 @@ final class ModuleTables {
                     ))
             } catch {
                 typeIds.deallocate()
-                lazyContext.deallocate()
-                lazy?.deallocate()
+                (lazy.map { $0 - Self.lazyHeaderBytes })?.deallocate()
                 functionCode.deallocate()
                 throw error
             }
         }
         return ModuleTables(
-            typeIds: typeIds, typeCount: m.types.count, lazyContext: lazyContext, lazyFuncRefs: lazy,
+            typeIds: typeIds, typeCount: m.types.count, lazyFuncRefs: lazy,
             definedFunctionCount: defined, functionCode: functionCode, images: images)
     }
+
+    /// Bytes before the first lazy funcref: the module's `VMLazyContext`, padded to keep
+    /// the funcrefs 64-aligned.
+    static let lazyHeaderBytes = 64
 
     private static func unique(_ name: String, in sections: [SectionInfo]) -> SectionInfo? {
         sections.first { $0.name == name }

@@ -200,7 +200,7 @@ final class TableStorage {
         // SAFETY: `lazy` lies in the owner module's lazy funcrefs (checked by `isLazy`),
         // whose function indices (defined functions only) were checked at load.
         let p = UnsafeRawPointer(bitPattern: UInt(lazy))!
-        let index = Int(p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt64.self))
+        let index = Int(p.load(fromByteOffset: VMFuncRef.functionIndex, as: UInt32.self))
         guard let owner else { fatalError("Kiln bug: a lazy slot in a table without an owner") }
         // Fast path: the funcref exists already (a defined function's lives in the owner's
         // own array).
