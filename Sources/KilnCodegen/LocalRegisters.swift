@@ -53,12 +53,18 @@ import KilnFrontend
         var order = Array(0..<kinds.count).filter { weights[$0] >= Self.minimumWeight }
         order.sort { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
         // The memory base competes with the integer local that would otherwise get the
-        // last callee-saved register: reloading the base costs a load on every access's
-        // address path, a local in a slot a load per read and a store per write; the
-        // heavier use wins.
+        // last register (the last callee-saved one, or the last caller-saved one that
+        // pays across this function's calls): reloading the base costs a load on every
+        // access's address path, a local in a slot a load per read and a store per write;
+        // the heavier use wins.
         var calleeSavedGPRs = ABI.calleeSavedLocalGPRs
         let integerOrder = order.filter { kinds[$0].isIntegerClass }
-        let contender = (usage.makesCalls ? 0 : callerSavedGPRs.count) + calleeSavedGPRs.count - 1
+        let payingCallerSaved =
+            usage.makesCalls
+            ? integerOrder.dropFirst(calleeSavedGPRs.count).prefix(callerSavedGPRs.count)
+                .prefix { Self.paysAcrossCalls(weights[$0], usage) }.count
+            : callerSavedGPRs.count
+        let contender = payingCallerSaved + calleeSavedGPRs.count - 1
         let contenderWeight = contender < integerOrder.count ? weights[integerOrder[contender]] : 0
         if usage.memoryWeight >= Self.minimumMemoryWeight, usage.memoryWeight >= contenderWeight,
             let r = calleeSavedGPRs.popLast()

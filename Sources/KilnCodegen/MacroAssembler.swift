@@ -137,9 +137,11 @@ public protocol CallingConvention {
     /// Callee-saved registers for register-allocated integer locals: a function saves the
     /// ones it uses in its prologue and restores them before returning.
     static var calleeSavedLocalGPRs: [Reg] { get }
-    /// Caller-saved registers (a subset of ``allocatableGPRs``) a function may also give
-    /// to integer locals, saved around the calls it makes. Never argument registers of
-    /// the function itself, nor fixed-use registers (division, shift count).
+    /// Caller-saved registers a function may also give to integer locals, saved around
+    /// the calls it makes: value registers (taken from ``allocatableGPRs``) or registers
+    /// the value stack never uses (x86-64's r13, which only a call sequence writes, after
+    /// the locals are saved). Never argument registers of the function itself, nor
+    /// fixed-use registers (division, shift count).
     static var callerSavedLocalGPRs: [Reg] { get }
     /// Caller-saved float registers (a subset of ``allocatableFPRs``) for float locals.
     static var localFPRs: [Reg] { get }

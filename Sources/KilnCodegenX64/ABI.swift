@@ -26,8 +26,11 @@ public enum X64CallingConvention: CallingConvention {
     /// rbx, r12, r15 (ABI 5: r13 is the `swiftself` register and not preserved).
     public static let calleeSavedLocalGPRs: [Reg] = [.gpr(3), .gpr(12), .gpr(15)]
     /// r9, r8: taken from the value registers when a function keeps more integer locals in
-    /// registers (never a fixed-use register: not rax/rdx for division, rcx for shifts).
-    public static let callerSavedLocalGPRs: [Reg] = [.gpr(9), .gpr(8)]
+    /// registers (never a fixed-use register: not rax/rdx for division, rcx for shifts);
+    /// and r13, which ABI 5 made caller-saved (`swiftself`): never a value register, free
+    /// in a function without calls, saved around calls otherwise (a call_indirect puts the
+    /// slot address in it after the locals are saved).
+    public static let callerSavedLocalGPRs: [Reg] = [.gpr(9), .gpr(8), .gpr(13)]
     /// xmm13 down to xmm6, leaving xmm0-xmm5 for values.
     public static let localFPRs: [Reg] = (6..<14).reversed().map { Reg.fpr(UInt8($0)) }
 
