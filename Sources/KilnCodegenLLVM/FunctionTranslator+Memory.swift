@@ -12,10 +12,21 @@ extension FunctionTranslator {
         loadVM(ir.ptr, vmctx, VMContextLayout.memoryBase, invariant: true)
     }
 
-    /// Memory 0's current length in bytes (changes with `memory.grow`, a call).
+    /// Memory 0's current length in bytes (changes with `memory.grow`, a call). The load
+    /// carries the memory type's limits as a `!range`: a memory never shrinks below its
+    /// declared minimum (an import's minimum is checked at link time) nor grows past its
+    /// maximum, so LLVM drops the check of any access it can bound below the minimum.
     func memoryLength() -> LLVMValueRef {
         let definition = loadVM(ir.ptr, vmctx, VMContextLayout.memoryDefinition, invariant: true)
-        return loadVM(ir.i64, definition, VMMemoryDefinition.length, invariant: false)
+        let length = loadVM(ir.i64, definition, VMMemoryDefinition.length, invariant: false)
+        if let limits = module.env.module.memories.first, !limits.isMemory64 {
+            let page: UInt64 = 65536
+            let maxPages = min(limits.max ?? 65536, 65536)
+            if limits.min <= maxPages {
+                LLVMSetMetadata(length, ir.rangeKind, ir.rangeNode(limits.min * page, maxPages * page + 1))
+            }
+        }
+        return length
     }
 
     /// The address of an access of `size` bytes at `index + offset`, after the check

@@ -15,7 +15,7 @@ final class IRContext {
     /// `!invariant.load`: the value never changes while the instance lives (the memory
     /// base, builtin and import pointers, type ids, a defined table's base).
     let invariantNode: LLVMValueRef
-    let tbaaKind, invariantKind: UInt32
+    let tbaaKind, invariantKind, rangeKind: UInt32
 
     init() {
         context = LLVMContextCreate()
@@ -30,6 +30,7 @@ final class IRContext {
         void = LLVMVoidTypeInContext(context)
         tbaaKind = Self.kindID("tbaa")
         invariantKind = Self.kindID("invariant.load")
+        rangeKind = Self.kindID("range")
         let ctx = context
         func string(_ s: String) -> LLVMMetadataRef {
             s.withCString { LLVMMDStringInContext2(ctx, $0, s.utf8.count) }
@@ -52,6 +53,15 @@ final class IRContext {
     }
 
     deinit { LLVMContextDispose(context) }
+
+    /// `!range [lower, upper)` for an i64 load: what LLVM may assume about its value.
+    func rangeNode(_ lower: UInt64, _ upper: UInt64) -> LLVMValueRef {
+        var ops: [LLVMMetadataRef?] = [
+            LLVMValueAsMetadata(LLVMConstInt(i64, lower, 0)), LLVMValueAsMetadata(LLVMConstInt(i64, upper, 0)),
+        ]
+        let node = ops.withUnsafeMutableBufferPointer { LLVMMDNodeInContext2(context, $0.baseAddress, $0.count) }
+        return LLVMMetadataAsValue(context, node)
+    }
 
     private static func kindID(_ name: String) -> UInt32 {
         name.withCString { LLVMGetMDKindID($0, UInt32(name.utf8.count)) }
