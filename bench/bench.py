@@ -9,6 +9,8 @@ instance and times CALLS calls of `run(size)` in CPU time of the calling thread
 it). Rounds rotate the order of the engines, so no engine always runs after the same
 other one, and a per-round ratio pairs each engine with the native run of the same round.
 
+`python3 bench/bench.py --report` renders the report again from the last results.json.
+
 Environment: BENCH_REPS (rounds, default 5), BENCH_CALLS (timed calls per round's process,
 default 1), BENCH_QUICK=1 (tiny sizes: checks the harness, not the engines),
 BENCH_ONLY=fib,sieve (a subset), KILN (path of kiln). Run by the system python3;
@@ -342,7 +344,6 @@ def measure(commands):
             for key in ("cpu_us", "wall_us", "nivcsw"):
                 entry[key] += res[key]
             entry["rounds"] += [r] * len(res["cpu_us"])
-    # Per-round ratios: each engine against the native clang run of the same round.
     native = eng.get("native-clang", {})
     for e, entry in eng.items():
         if "missing" in entry:
@@ -350,23 +351,38 @@ def measure(commands):
         xs = entry["cpu_us"]
         entry.update(median_us=median(xs), min_us=min(xs), max_us=max(xs),
                      wall_median_us=median(entry["wall_us"]))
-        if "missing" in native or not native.get("cpu_us"):
-            continue
-        ratios = []
-        for r in sorted(set(entry["rounds"])):
-            mine = [x for x, rr in zip(xs, entry["rounds"]) if rr == r]
-            base = [x for x, rr in zip(native["cpu_us"], native["rounds"]) if rr == r]
-            if mine and base:
-                ratios.append(median(mine) / median(base))
+        ratios = round_ratios(entry, native, "cpu_us")
         if ratios:
             entry.update(ratio=median(ratios), ratio_min=min(ratios), ratio_max=max(ratios), ratios=ratios)
     return eng
+
+
+def round_ratios(entry, native, clock):
+    """Per-round ratios of `entry` to native clang on `clock` ("cpu_us" or "wall_us"): the
+    median of each round's calls over native's median in the same round."""
+    if "missing" in entry or "missing" in native or not native.get(clock):
+        return []
+    ratios = []
+    for r in sorted(set(entry["rounds"])):
+        mine = [x for x, rr in zip(entry[clock], entry["rounds"]) if rr == r]
+        base = [x for x, rr in zip(native[clock], native["rounds"]) if rr == r]
+        if mine and base:
+            ratios.append(median(mine) / median(base))
+    return ratios
 
 
 # ---------------------------------------------------------------- the run
 
 
 def main():
+    if sys.argv[1:] == ["--report"]:  # re-render the report from the last run's results.json
+        with open(os.path.join(OUT, "results.json")) as f:
+            results = json.load(f)
+        report = markdown(results, None)
+        print(report)
+        if not results["meta"]["quick"]:
+            write_doc(report)
+        return
     only = os.environ.get("BENCH_ONLY")
     names = [w for w in WORKLOADS if not only or w in only.split(",")]
     tc = toolchain_dir()
@@ -613,6 +629,23 @@ def markdown(results, chart_err):
                 spread = (r["max_us"] - r["min_us"]) / r["median_us"]
                 wall = median([w / c for w, c in zip(r["wall_us"], r["cpu_us"]) if c > 0])
                 cells.append(f"{fmt_time(r['median_us'])}, {spread * 100:.0f}%, {wall:.2f}")
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("### The same rounds by the wall clock")
+    out.append("")
+    out.append("What a wall-clock harness would have reported from exactly these calls: per-round ratio "
+               "of wall times, median [lowest-highest]. Where it departs from the CPU-time table above, the "
+               "difference is other work on the machine, not the engines.")
+    out.append("")
+    out.append("| workload | " + " | ".join(ENGINE_TITLES[e] for e in engines[1:]) + " |")
+    out.append("|---" * len(engines) + "|")
+    for name, row in results["workloads"].items():
+        native = row["engines"].get("native-clang", {})
+        cells = [name]
+        for e in engines[1:]:
+            r = row["engines"].get(e)
+            xs = round_ratios(r, native, "wall_us") if r else []
+            cells.append(f"{median(xs):.2f}x [{min(xs):.2f}-{max(xs):.2f}]" if xs else "-")
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append("### Compile time and throughput (wasm bytes per CPU second, higher is better)")

@@ -149,11 +149,32 @@ def build_tool(kiln_path):
     return dst
 
 
+def why_failed(out, err):
+    """A failed tool's reason in one line: a Swift fatal error, a crash headline, or the
+    last line of its output."""
+    text = (err or "") + "\n" + (out or "")
+    m = re.search(r"Fatal error: (.*)", text) or re.search(r"\*\*\* (Program crashed: [^*]*?) \*\*\*", text)
+    return m.group(1).strip()[:300] if m else last_line(err or out)
+
+
 def tool(cmd, timeout=1800, env=None):
     rc, out, err = sh(cmd, timeout=timeout, env=env)
     if rc != 0:
-        raise RuntimeError(f"{' '.join(os.path.basename(c) for c in cmd[:3])}: {last_line(err or out)}")
+        raise RuntimeError(f"`{' '.join(os.path.basename(c) for c in cmd[:3])}` failed: {why_failed(out, err)}")
     return json.loads(out.strip().splitlines()[-1])
+
+
+def per_column(measure_one):
+    """{column: measure_one(column)}; a column whose tool fails (a crash of a tier, say)
+    becomes {"missing": why} and the others go on."""
+    out = {}
+    for c in COLUMNS:
+        try:
+            out[c] = measure_one(c)
+        except RuntimeError as e:
+            log(f"   {c}: {e}")
+            out[c] = {"missing": str(e)}
+    return out
 
 
 # ---------------------------------------------------------------- measurements
@@ -170,7 +191,7 @@ def artifacts(kiln):
             so = os.path.join(WORK, f"t{size}.{tier}.{s}.so")
             rc, out, err = sh([kiln, "compile", "--tier", tier, "--table-init", s, wasm, "-o", so, "--verbose"])
             if rc != 0:
-                raise SystemExit(f"kiln compile --tier {tier} --table-init {s} t{size}.wasm failed: {last_line(err or out)}")
+                raise SystemExit(f"kiln compile --tier {tier} --table-init {s} t{size}.wasm failed: {why_failed(out, err)}")
             m = re.search(r" in ([\d.]+) ms", out + err)
             compile_s[f"{c}/{size}"] = float(m.group(1)) / 1e3 if m else None
             arts[(c, size)] = so
@@ -179,14 +200,23 @@ def artifacts(kiln):
 
 def measure_instantiation(tl, arts):
     times = {(s, n): [] for s in COLUMNS for n in SIZES}
+    failed = {}
     for r in range(ROUNDS):  # rounds interleave the strategies, so background noise spreads
         for n in SIZES:
             for s in COLUMNS:
+                if s in failed:
+                    continue
                 log(f"   instantiate {s} {n} slots (round {r + 1}/{ROUNDS})")
-                res = tool([tl, "instantiate", arts[(s, n)], str(INST_MIN), str(INST_BUDGET_MS)])
+                try:
+                    res = tool([tl, "instantiate", arts[(s, n)], str(INST_MIN), str(INST_BUDGET_MS)])
+                except RuntimeError as e:
+                    failed[s] = {"missing": str(e)}
+                    continue
                 times[(s, n)] += res["times_us"]
-    out = {}
+    out = dict(failed)
     for s in COLUMNS:
+        if s in failed:
+            continue
         out[s] = {}
         for n in SIZES:
             xs = times[(s, n)]
@@ -196,20 +226,20 @@ def measure_instantiation(tl, arts):
 
 
 def measure_calls(tl, arts):
-    out = {}
-    for s in COLUMNS:
+    def one(s):
         log(f"   warm call_indirect {s}")
         res = tool([tl, "calls", arts[(s, SIZES[0])], str(CALL_N), str(CALL_REPS)])
+
         # Noise on a shared machine only ever adds time: the fastest of REPS runs of loop(N)
         # and of loop(2N) are differenced (a per-pair difference can even go negative).
         def per_call(pairs):
             return (min(t2 for _, t2 in pairs) - min(t1 for t1, _ in pairs)) / CALL_N
         pairs = sorted((t2 - t1) / CALL_N for t1, t2 in res["loop_ns"])
-        out[s] = {"ns_per_iteration": per_call(res["loop_ns"]), "loop_ns": res["loop_ns"],
-                  "pair_ns_spread": [pairs[0], statistics.median(pairs), pairs[-1]],
-                  "direct_ns_per_iteration": per_call(res["direct_ns"]), "direct_ns": res["direct_ns"],
-                  "consistent": res["consistent"]}
-    return out
+        return {"ns_per_iteration": per_call(res["loop_ns"]), "loop_ns": res["loop_ns"],
+                "pair_ns_spread": [pairs[0], statistics.median(pairs), pairs[-1]],
+                "direct_ns_per_iteration": per_call(res["direct_ns"]), "direct_ns": res["direct_ns"],
+                "consistent": res["consistent"]}
+    return per_column(one)
 
 
 def callgrind_ir(tl, *args):
@@ -221,7 +251,7 @@ def callgrind_ir(tl, *args):
                        tl + "-nodebug", *[str(a) for a in args]], timeout=1800, env=env)
     m = re.search(r"Collected\s*:\s*(\d+)", err)
     if rc != 0 or not m:
-        raise RuntimeError("callgrind: " + last_line(err or out))
+        raise RuntimeError(f"`kiln-tables {' '.join(str(a) for a in args[:1])}` under callgrind failed: {why_failed(out, err)}")
     return int(m.group(1))
 
 
@@ -234,19 +264,25 @@ def measure_instructions(tl, arts):
                                                    if "not supported" in err else last_line(err)))
     out = {"tool": "valgrind --tool=callgrind (whole process, Ir)", "perf": perf_note,
            "n1": GRIND_N1, "n2": GRIND_N2}
-    for s in COLUMNS:
+    def one(s):
         log(f"   callgrind {s}")
         a = callgrind_ir(tl, "count", arts[(s, SIZES[0])], "loop", GRIND_N1)
         b = callgrind_ir(tl, "count", arts[(s, SIZES[0])], "loop", GRIND_N2)
-        out[s] = {"ir_per_iteration": (b - a) / (GRIND_N2 - GRIND_N1), "ir_n1": a, "ir_n2": b}
+        return {"ir_per_iteration": (b - a) / (GRIND_N2 - GRIND_N1), "ir_n1": a, "ir_n2": b}
+    out.update(per_column(one))
     # The `direct` loop has no call_indirect: one per tier (the table strategy does not touch it).
     for tier in TIERS:
-        a = callgrind_ir(tl, "count", arts[(f"{tier}/image", SIZES[0])], "direct", GRIND_N1)
-        b = callgrind_ir(tl, "count", arts[(f"{tier}/image", SIZES[0])], "direct", GRIND_N2)
+        try:
+            a = callgrind_ir(tl, "count", arts[(f"{tier}/image", SIZES[0])], "direct", GRIND_N1)
+            b = callgrind_ir(tl, "count", arts[(f"{tier}/image", SIZES[0])], "direct", GRIND_N2)
+        except RuntimeError as e:
+            out["direct/" + tier] = {"missing": str(e)}
+            continue
         out["direct/" + tier] = {"ir_per_iteration": (b - a) / (GRIND_N2 - GRIND_N1)}
     for s in COLUMNS:
-        direct = out["direct/" + s.split("/")[0]]["ir_per_iteration"]
-        out[s]["ir_per_call_indirect"] = out[s]["ir_per_iteration"] - direct
+        direct = out["direct/" + s.split("/")[0]].get("ir_per_iteration")
+        if "ir_per_iteration" in out[s] and direct is not None:
+            out[s]["ir_per_call_indirect"] = out[s]["ir_per_iteration"] - direct
     return out
 
 
@@ -319,35 +355,36 @@ def measure_static(arts):
 
 
 def measure_sweep(tl, arts):
-    out = {}
     expected = gen_tables.sweep_checksum(SWEEP_SIZE, FUNCS)
-    for s in COLUMNS:
+
+    def one(s):
         log(f"   sweep {s} ({SWEEP_SIZE} slots)")
         res = tool([tl, "sweep", arts[(s, SWEEP_SIZE)], str(SWEEP_SIZE), str(SWEEP_REPS)])
+        if (res["result"] & 0xFFFFFFFF) != expected or not res["consistent"]:
+            raise RuntimeError(f"sweep returned {res['result'] & 0xFFFFFFFF}, expected {expected}")
         first = statistics.median(res["first_ns"]) / 1e6
         second = statistics.median(res["second_ns"]) / 1e6
-        out[s] = {"first_ms": first, "second_ms": second, "ratio": first / second,
+        return {"first_ms": first, "second_ms": second, "ratio": first / second,
                   "first_ns_per_slot": first * 1e6 / SWEEP_SIZE, "second_ns_per_slot": second * 1e6 / SWEEP_SIZE,
                   "extra_ns_per_slot": (first - second) * 1e6 / SWEEP_SIZE,
                   "first_all_ms": [x / 1e6 for x in res["first_ns"]],
                   "second_all_ms": [x / 1e6 for x in res["second_ns"]],
                   "first_minor_faults": statistics.median(res["first_faults"]),
                   "second_minor_faults": statistics.median(res["second_faults"]),
-                  "checksum_ok": (res["result"] & 0xFFFFFFFF) == expected and res["consistent"]}
-    return out
+                "checksum_ok": True}
+    return per_column(one)
 
 
 def measure_sweep_instructions(tl, arts):
     """Instructions of the first and the second sweep (callgrind: 0, 1 and 2 sweeps)."""
     if not shutil.which("valgrind"):
         return {"missing": "valgrind not installed"}
-    out = {}
-    for s in COLUMNS:
+    def one(s):
         log(f"   callgrind sweeps {s}")
         so = arts[(s, SWEEP_SIZE)]
         z, a, b = (callgrind_ir(tl, "sweepcount", so, SWEEP_SIZE, k) for k in (0, 1, 2))
-        out[s] = {"first_ir_per_slot": (a - z) / SWEEP_SIZE, "second_ir_per_slot": (b - a) / SWEEP_SIZE}
-    return out
+        return {"first_ir_per_slot": (a - z) / SWEEP_SIZE, "second_ir_per_slot": (b - a) / SWEEP_SIZE}
+    return per_column(one)
 
 
 def measure_breakdown(tl, kiln, arts):
@@ -410,11 +447,10 @@ def measure_breakdown(tl, kiln, arts):
 
 
 def measure_rss(tl, arts):
-    out = {}
-    for s in COLUMNS:
+    def one(s):
         log(f"   resident memory {s} ({RSS_COUNT} x {RSS_SIZE} slots)")
-        out[s] = tool([tl, "rss", arts[(s, RSS_SIZE)], str(RSS_COUNT)])
-    return out
+        return tool([tl, "rss", arts[(s, RSS_SIZE)], str(RSS_COUNT)])
+    return per_column(one)
 
 
 # ---------------------------------------------------------------- targets, report
@@ -425,23 +461,23 @@ def targets(r):
     are in the tables beside them)."""
     t = []
     inst = r["instantiate"].get("baseline/image", {})
-    if inst:
+    if str(SIZES[0]) in inst and str(SIZES[-1]) in inst:
         small, big = inst[str(SIZES[0])]["median_us"], inst[str(SIZES[-1])]["median_us"]
         t.append(("image: 1M-slot instantiation within 1.5x of 1k-slot",
                   f"{big:.2f} / {small:.2f} us = {big / small:.2f}x", big <= 1.5 * small))
         t.append(("image: 1M-slot instantiation under 5 us", f"{big:.2f} us (median)", big < 5))
     ins = r["instructions"]
-    if "baseline/image" in ins:
+    if all("ir_per_iteration" in ins.get("baseline/" + s, {}) for s in STRATEGIES):
         i, e, c = (ins["baseline/" + s]["ir_per_iteration"] for s in ("image", "eager", "checked"))
         t.append(("image: instructions per warm call_indirect <= eager", f"{i:.2f} vs {e:.2f}", i <= e + 0.01))
         t.append(("image: instructions per warm call_indirect < checked", f"{i:.2f} vs {c:.2f}", i < c - 0.01))
     rss = r["rss"].get("baseline/image")
-    if rss:
+    if rss and "rss_per_instance" in rss:
         kib = rss["rss_per_instance"] / 1024
         t.append((f"image: < 12 KiB resident per instance ({RSS_COUNT} x {RSS_SIZE // 1000}k slots)",
                   f"{kib:.2f} KiB", kib < 12))
     sw = r["sweep"].get("baseline/image")
-    if sw:
+    if sw and "ratio" in sw:
         t.append(("image: first sweep of 1M slots <= 3x second", f"{sw['ratio']:.2f}x", sw["ratio"] <= 3))
     return [{"target": a, "measured": b, "met": bool(c)} for a, b, c in t]
 
@@ -473,10 +509,11 @@ def markdown(r, plot_err):
     for n in SIZES:
         cells = [f"{n:,}"]
         for s in COLUMNS:
-            e = r["instantiate"][s][str(n)]
-            cells.append(f"{fmt_us(e['median_us'])} / {fmt_us(e['p99_us'])}")
+            e = r["instantiate"][s].get(str(n))
+            cells.append(f"{fmt_us(e['median_us'])} / {fmt_us(e['p99_us'])}" if e else "missing")
         o.append("| " + " | ".join(cells) + " |")
-    samples = min(e["samples"] for s in COLUMNS for e in r["instantiate"][s].values())
+    samples = min((e["samples"] for s in COLUMNS for e in r["instantiate"][s].values() if isinstance(e, dict)),
+                  default=0)
     o.append("")
     o.append(f"At least {samples} instantiations per cell, in {ROUNDS} interleaved rounds. "
              f"Wasmtime 50 (the issue's reference, not measured here): ~{WASMTIME_REF['instantiate_1k_us']} µs "
@@ -517,6 +554,15 @@ def markdown(r, plot_err):
         lambda s: f"{rss[s]['rss_per_instance'] / 1024:.2f}")
     row("  page tables per instance (KiB, VmPTE; not in RSS)", lambda s: f"{rss[s]['pte_per_instance'] / 1024:.2f}")
     o.append("")
+    missing = [(section, c, d["missing"]) for section in ("instantiate", "calls", "instructions", "sweep",
+                                                          "sweep_instructions", "rss")
+               for c, d in (r.get(section) or {}).items() if isinstance(d, dict) and "missing" in d]
+    if missing:
+        o.append("Missing cells (no figure is reported for them):")
+        o.append("")
+        for section, c, why in missing:
+            o.append(f"- {section}, {title(c) if '/' in c and not c.startswith('direct') else c}: {why}")
+        o.append("")
     direct = []
     for tier in TIERS:
         d = ins.get("direct/" + tier, {}).get("ir_per_iteration")
