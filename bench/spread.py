@@ -62,7 +62,8 @@ def main():
         switches = sum(sum(r["nivcsw"]) for r in rs)
         summary[f"{layout}/{e}"] = {"per_process_ms": per_proc, "within_process_spread": inside,
                                     "wall_over_cpu": wall, "nivcsw": switches,
-                                    "calls_ms": [[x / 1e3 for x in r["cpu_us"]] for r in rs]}
+                                    "calls_ms": [[x / 1e3 for x in r["cpu_us"]] for r in rs],
+                                    "wall_ms": [[x / 1e3 for x in r["wall_us"]] for r in rs]}
         print(f"{e:16} {layout:8} {min(per_proc):8.1f} {statistics.median(per_proc):8.1f} {max(per_proc):8.1f} "
               f"{max(per_proc) / min(per_proc):8.2f} {inside * 100:7.1f}% {wall:8.2f} {switches:6d}")
     with open(os.path.join(OUT, f"spread-{name}.json"), "w") as f:
