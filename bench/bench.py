@@ -527,8 +527,9 @@ def main():
         "load_average": loads,
         "wasm_flags": " ".join(builder.wasm_flags),
         "native_flags": " ".join(builder.native_flags),
-        "command": "make bench" + "".join(f" {k}={os.environ[k]}" for k in ("BENCH_REPS", "BENCH_CALLS", "BENCH_ONLY")
-                                          if k in os.environ),
+        # How this run was started: through make, or the script directly.
+        "command": ("make bench" if "MAKELEVEL" in os.environ else "python3 bench/bench.py")
+                   + "".join(f" {k}={os.environ[k]}" for k in ("BENCH_REPS", "BENCH_CALLS", "BENCH_ONLY") if k in os.environ),
     }
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
