@@ -98,7 +98,11 @@ def first_line(text):
 
 
 def failure(rc, out, err):
-    """Why a tool failed, in one line: its crash report's headline, or its last line."""
+    """Why a tool failed, in one line: a Swift fatal error, its crash report's headline, or
+    its last line."""
+    m = re.search(r"Fatal error: (.*)", err or "")
+    if m:
+        return "fatal error: " + m.group(1).strip()[:200]
     m = re.search(r"\*\*\* (Program crashed: [^*]*?) \*\*\*", err or "")
     if m:
         return m.group(1)
@@ -258,7 +262,6 @@ class Kiln:
         self.path = path
         self.problem = None
         self.strategy_flag = None
-        self.tiers = ()
         if not path or not os.path.exists(path):
             self.problem = "kiln not built (.build/{release,debug}/kiln missing)"
             return
