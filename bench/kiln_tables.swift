@@ -8,10 +8,12 @@
 //                                             {"times_us": [...]} ({"count": N} if quiet)
 //   kiln-tables calls SO N REPS               warm call_indirect: loop(N) and loop(2N) on
 //                                             one instance, REPS pairs (and the same for
-//                                             direct): {"loop_ns": [[t1, t2], ...], ...}
+//                                             direct), thread CPU time:
+//                                             {"loop_ns": [[t1, t2], ...], ...}
 //   kiln-tables count SO EXPORT N             one instance, one warm-up loop(1), then
 //                                             EXPORT(N, 0) once (run under callgrind)
 //   kiln-tables sweep SO SLOTS REPS           per rep a fresh instance: sweep(SLOTS) twice,
+//                                             thread CPU time:
 //                                             {"first_ns": [...], "second_ns": [...]}
 //   kiln-tables sweepcount SO SLOTS K         one instance, K sweeps (run under callgrind)
 //   kiln-tables rss SO COUNT                  COUNT live instances, no call: resident growth
@@ -53,9 +55,19 @@ func minorFaults() -> Int {
     return usage.ru_minflt
 }
 
+/// Monotonic clock: for instantiation, too short (microseconds) for the thread CPU clock,
+/// whose own read is a system call of a few hundred nanoseconds.
 @inline(never) func nanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// CPU time of this thread: for the calls and sweeps (milliseconds), so time the thread
+/// spends descheduled on a shared machine does not count.
+@inline(never) func cpuNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
@@ -110,11 +122,11 @@ do {
         var checks: [Int32] = []
         for _ in 0..<reps {
             for (f, pairs) in [(loop, 0), (direct, 1)] {
-                let t0 = nanos()
+                let t0 = cpuNanos()
                 let r1 = try f(Int32(n), 0)
-                let t1 = nanos()
+                let t1 = cpuNanos()
                 let r2 = try f(Int32(2 * n), 0)
-                let t2 = nanos()
+                let t2 = cpuNanos()
                 checks.append(r1 &+ r2)
                 let pair = "[\(t1 - t0), \(t2 - t1)]"
                 if pairs == 0 { loopPairs.append(pair) } else { directPairs.append(pair) }
@@ -139,12 +151,12 @@ do {
             let instance = try Instance(module: module, store: store, imports: Imports())
             let sweep = try instance.typedFunction(named: "sweep", params: Int32.self, results: Int32.self)
             let f0 = minorFaults()
-            let t0 = nanos()
+            let t0 = cpuNanos()
             let r1 = try sweep(Int32(slots))
-            let t1 = nanos()
+            let t1 = cpuNanos()
             let f1 = minorFaults()
             let r2 = try sweep(Int32(slots))
-            let t2 = nanos()
+            let t2 = cpuNanos()
             let f2 = minorFaults()
             first.append(t1 - t0)
             second.append(t2 - t1)

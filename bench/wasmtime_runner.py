@@ -1,13 +1,16 @@
 """Wasmtime side of `make bench`, run inside the benchmark venv (bench/bench.py starts it).
 
-    wasmtime_runner.py run WASM N REPS          time only the calls of `run(N)`
-    wasmtime_runner.py compile WASM REPS        time `Module(engine, bytes)` (serial and parallel)
+    wasmtime_runner.py run WASM N CALLS         time only the calls of `run(N)`: CPU time of
+                                                this thread, wall time, involuntary switches
+    wasmtime_runner.py compile WASM REPS        time `Module(engine, bytes)` (serial and parallel;
+                                                wall and process CPU time)
     wasmtime_runner.py instantiate WASM COUNT   time instantiation; resident memory per instance
 
 Each prints one JSON object on stdout. Engines: Cranelift at opt level "speed", no cache,
 everything else Wasmtime's defaults (pooling allocator off, copy-on-write memory init on).
 """
 import json
+import resource
 import sys
 import time
 
@@ -27,20 +30,23 @@ def rss_bytes():
         return int(f.read().split()[1]) * 4096
 
 
-def cmd_run(path, n, reps):
+def cmd_run(path, n, calls):
     eng = engine()
     module = wasmtime.Module.from_file(eng, path)
     store = wasmtime.Store(eng)
     instance = wasmtime.Instance(store, module, [])
     run = instance.exports(store)["run"]
-    times, checksum = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
+    cpu, wall, switches, checksum = [], [], [], None
+    for _ in range(calls):
+        s0 = resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw
+        w0, c0 = time.perf_counter(), time.thread_time()
         c = run(store, n)
-        t1 = time.perf_counter()
-        times.append((t1 - t0) * 1e6)
+        c1, w1 = time.thread_time(), time.perf_counter()
+        switches.append(resource.getrusage(resource.RUSAGE_THREAD).ru_nivcsw - s0)
+        cpu.append((c1 - c0) * 1e6)
+        wall.append((w1 - w0) * 1e6)
         checksum = c & 0xFFFFFFFF
-    return {"times_us": times, "checksum": checksum}
+    return {"cpu_us": cpu, "wall_us": wall, "nivcsw": switches, "checksum": checksum}
 
 
 def cmd_compile(path, reps):
@@ -48,12 +54,14 @@ def cmd_compile(path, reps):
     out = {"bytes": len(data)}
     for label, parallel in (("serial", False), ("parallel", True)):
         eng = engine(parallel)
-        times = []
+        times, cpu = [], []
         for _ in range(reps):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             wasmtime.Module(eng, data)
+            cpu.append((time.process_time() - c0) * 1e6)
             times.append((time.perf_counter() - t0) * 1e6)
         out[label + "_us"] = times
+        out[label + "_cpu_us"] = cpu  # all threads of the process
     return out
 
 
