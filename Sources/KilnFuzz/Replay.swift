@@ -26,6 +26,29 @@ public enum Replay {
         }
         let session = FuzzSession(seed: 0, watSeeds: [])
         defer { counters = session.counters }
-        return session.check(mode ?? Self.mode(ofFile: path), [UInt8](data))
+        return session.check(mode ?? Self.mode(ofFile: path), [UInt8](data))  // no index: the tiers mode runs every table strategy
+    }
+
+    /// What a replay concluded, with the known-open list taken into account.
+    public enum Verdict {
+        /// The file passes its checks.
+        case passed
+        /// The file still fails (a regression, or a finding nobody has listed as open).
+        case failed(Finding)
+        /// The file still fails and is listed as known-open: reported by name, not failed.
+        case open(OpenFindings.Entry, Finding)
+        /// The file passes but is still listed as open: the list must lose its line.
+        case listedButPasses(OpenFindings.Entry)
+    }
+
+    /// Replays `path` and judges the answer against `openFindings`.
+    public static func replay(file path: String, openFindings: OpenFindings, counters: inout [String: Int]) -> Verdict {
+        let finding = check(file: path, counters: &counters)
+        switch (finding, openFindings.entry(forFile: path)) {
+        case (nil, nil): return .passed
+        case (nil, let entry?): return .listedButPasses(entry)
+        case (let f?, nil): return .failed(f)
+        case (let f?, let entry?): return .open(entry, f)
+        }
     }
 }
