@@ -55,7 +55,12 @@ public struct OpenFindings: Sendable {
 
     /// The entry whose problem a finding of `mode` is.
     public func entry(for finding: Finding, mode: FuzzMode) -> Entry? {
-        let problem = ReproducerStore.problem(kind: finding.kind, mode: mode, slug: finding.slug)
+        entry(kind: finding.kind, mode: mode, slug: finding.slug)
+    }
+
+    /// The entry for problem `<kind>-<mode>-<slug>` (a crash's slug is its signature).
+    public func entry(kind: FindingKind, mode: FuzzMode, slug: String) -> Entry? {
+        let problem = ReproducerStore.problem(kind: kind, mode: mode, slug: slug)
         return entries.first { $0.problem == problem }
     }
 }

@@ -71,11 +71,14 @@ public final class Supervisor {
     /// Crash and hang signatures seen in this run (each minimized and saved once).
     var signatures: Set<String> = []
     let started = Date()
+    /// Known-open problems: a crash or hang of one is counted as `open`.
+    let openFindings: OpenFindings
 
     public init(options: RunOptions, executable: String = ChildProcess.selfPath) {
         self.options = options
         self.executable = executable
         store = options.saveDirectory.map(ReproducerStore.init(directory:))
+        openFindings = OpenFindings.load(options.openFindingsPath)
     }
 
     public func run() -> [ModeSummary] {
@@ -156,9 +159,15 @@ public final class Supervisor {
             // The worker died or hung at input `current`.
             summary.inputs += Int(current - next) + 1
             let kind: FindingKind = hung ? .hang : .crash
-            summary.counters[kind.rawValue, default: 0] += 1
             var signature = hung ? "hang" : (message.map(Self.crashSignature) ?? "signal \(Self.signalOf(ending))")
             if let phase { signature += " during \(phase)" }
+            if let open = openFindings.entry(kind: kind, mode: mode, slug: signature) {
+                summary.counters["open", default: 0] += 1
+                summary.openMet.insert(open.file)
+                next = current + 1
+                continue
+            }
+            summary.counters[kind.rawValue, default: 0] += 1
             print("  \(mode.rawValue): \(kind.rawValue) at input \(current): \(message ?? signature)")
             if !signatures.contains("\(mode) \(signature)") && store?.hasSaved(kind: kind, mode: mode, slug: signature) != true {
                 signatures.insert("\(mode) \(signature)")

@@ -94,8 +94,8 @@ struct ReplayCommand: ParsableCommand {
             case .failed(let finding):
                 failed += 1
                 print("FAIL \(file): \(finding.kind.rawValue): \(finding.detail)")
-            case .open(let entry, let finding):
-                print("open \(file): known open (\(entry.cause)); still: \(finding.kind.rawValue) \(finding.slug): \(finding.detail)")
+            case .open(let entry, let still):
+                print("open \(file): known open (\(entry.cause)); still: \(still)")
             case .listedButPasses(let entry):
                 failed += 1
                 print("FAIL \(file): passes now but is listed as open (\(entry.cause)): remove its line from the open-findings list")
