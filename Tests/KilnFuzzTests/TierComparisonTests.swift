@@ -1,4 +1,6 @@
 import KilnABI
+import KilnCompiler
+import KilnFrontend
 import Testing
 
 @testable import KilnFuzz
@@ -73,5 +75,30 @@ import Testing
         }
         // The defaults leave the stream of the other modes unchanged.
         #expect(ModuleGenerator.generate(seed: 11, index: 3).encode() == ModuleGenerator.generate(seed: 11, index: 3, options: .init(maxResults: 3)).encode())
+    }
+
+    /// End to end: a store before a trapping load is visible after the call, in the
+    /// reference and in both tiers, and the three agree.
+    @Test(.enabled(if: FuzzSession.hasOptimizingTier)) func storesBeforeATrapAreSeenAfterTheCall() throws {
+        let wasm = try assemble(text: """
+            (module (memory (export "mem") 1 1)
+              (func (export "f") (param i32)
+                (i32.store8 (i32.const 7) (i32.const 42))
+                (drop (i32.load offset=65535 (local.get 0)))))
+            """)
+        let run = try #require(ReferenceRunner.run(wasm, everyCall: true))
+        #expect(run.plan.count == 3)
+        #expect(run.outcome.afterCalls.count == 3)
+        #expect(run.outcome.calls.allSatisfy { $0 == .trap(.outOfBoundsMemoryAccess) })
+        for tier in [CompilerTier.baseline, .optimizing] {
+            let artifact = try KilnRunner.compile(wasm, KilnConfiguration(tableInit: .image, tier: tier)).get()
+            let kiln = KilnRunner.run(artifact: artifact, calls: run.plan, everyCall: true)
+            #expect(kiln.afterCalls.count == 3)
+            #expect(kiln.calls.allSatisfy { $0 == .trap(.outOfBoundsMemoryAccess) }, "\(tier)")
+            #expect(kiln.afterCalls.allSatisfy { $0.memory?[7] == 42 }, "\(tier)")
+        }
+        let session = FuzzSession(seed: 0, watSeeds: [])
+        #expect(session.check(.tiers, wasm) == nil)
+        #expect(session.counters["compared"] == 1)
     }
 }
