@@ -3,6 +3,7 @@
 #               C hello world (wasi-libc) compiled to a .so and run as a WASI command
 #   make test   unit tests, end-to-end tests and the spec suite
 #   make fuzz   the fuzzers of issue 8 (FUZZ_SECONDS, FUZZ_SEED, FUZZ_MODE, FUZZ_FLAGS); not part of test
+#   make fuzz-tiers   the baseline and the optimizing tier against each other and the reference
 # Missing system packages are installed with apt-get (CI runs as root).
 
 SWIFT ?= swift
@@ -10,7 +11,7 @@ BUILD_DIR := .build/debug
 KILN := $(BUILD_DIR)/kiln
 DEMO_DIR := .build/demo
 
-.PHONY: all deps build test demo spec-all embedded-smoke fuzz clean
+.PHONY: all deps build test demo spec-all embedded-smoke fuzz fuzz-tiers clean
 
 all: build
 
@@ -88,8 +89,9 @@ spec-all: build
 # Differential and robustness fuzzing (docs/reliability.md). Never part of `make test`.
 #   FUZZ_SECONDS  total run time, split evenly across the modes (default 300)
 #   FUZZ_SEED     seed of the run (default: from the clock; printed)
-#   FUZZ_MODE     gen, wasm, wat, artifact, a comma list, or all (default)
-#   FUZZ_FLAGS    more kiln-fuzz options, e.g. --narrow-shift-counts --no-save
+#   FUZZ_MODE     gen, wasm, wat, artifact, tiers, a comma list, or all (default: every
+#                 mode but tiers, which needs the optimizing tier and is slower per module)
+#   FUZZ_FLAGS    more kiln-fuzz options, e.g. --narrow-shift-counts --no-save --max-results 2
 FUZZ_SECONDS ?= 300
 FUZZ_MODE ?= all
 FUZZ_SEED ?=
@@ -97,6 +99,11 @@ FUZZ_FLAGS ?=
 fuzz: deps
 	$(SWIFT) build -c release --product kiln-fuzz
 	.build/release/kiln-fuzz run --mode $(FUZZ_MODE) --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(FUZZ_FLAGS)
+
+# `make fuzz` in the tiers mode: every generated module run by the reference, the baseline
+# and the optimizing tier, compared after every call (same variables; FUZZ_MODE is tiers).
+fuzz-tiers: FUZZ_MODE = tiers
+fuzz-tiers: fuzz
 
 clean:
 	rm -rf .build

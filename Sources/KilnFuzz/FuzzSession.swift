@@ -1,6 +1,7 @@
 // One fuzzing session: turns (mode, seed, index) into an input and runs the checks of that
 // mode on it. The same code serves the fuzz workers, the replay of reproducers and the
 // minimizer's candidates, so a saved input replays exactly as it was judged.
+import KilnABI
 import KilnCompiler
 import KilnFrontend
 
@@ -14,11 +15,18 @@ public enum FuzzMode: String, CaseIterable, Sendable {
     case wat
     /// Mutated compiled artifacts through the loader, `inspect` and calls.
     case artifact
+    /// Generated valid modules (of moderate size) run by the reference and by both of
+    /// Kiln's tiers, compared three ways after every call. Not part of `all`: it needs
+    /// the optimizing tier and is slower per module (docs/reliability.md, "The two tiers").
+    case tiers
+
+    /// The modes `--mode all` runs.
+    public static var standard: [FuzzMode] { [.generate, .wasm, .wat, .artifact] }
 
     /// File extension of this mode's inputs.
     public var fileExtension: String {
         switch self {
-        case .generate, .wasm: return "wasm"
+        case .generate, .wasm, .tiers: return "wasm"
         case .wat: return "wat"
         case .artifact: return "so"
         }
@@ -91,6 +99,8 @@ public final class FuzzSession {
         switch mode {
         case .generate:
             return ModuleGenerator.generate(seed: seed, index: index, options: generatorOptions).encode()
+        case .tiers:
+            return ModuleGenerator.generate(seed: seed, index: index, options: generatorOptions.moderated).encode()
         case .wasm:
             let base = ModuleGenerator.generate(seed: seed, index: index / Self.mutantsPerModule, options: generatorOptions)
             return Mutators.mutateBinary(base.encode(), &rng)
@@ -123,10 +133,15 @@ public final class FuzzSession {
 
     // MARK: - Checks
 
-    /// Runs the checks of `mode` on `input`; nil when everything held.
-    public func check(_ mode: FuzzMode, _ input: [UInt8]) -> Finding? {
+    /// Runs the checks of `mode` on `input`; nil when everything held. `index` is the
+    /// input's index in a run, where the `tiers` mode takes the table strategy from it
+    /// (rotating image, checked, eager); without it (a replay) every strategy runs.
+    public func check(_ mode: FuzzMode, _ input: [UInt8], index: UInt64? = nil) -> Finding? {
         switch mode {
         case .generate: return checkValid(input, exactNaNs: true)
+        case .tiers:
+            let all = TableInitStrategy.allCases
+            return checkTiers(input, strategies: index.map { [all[Int($0 % UInt64(all.count))]] } ?? all)
         case .wasm: return checkMutant(input)
         case .wat: return checkText(input)
         case .artifact: return checkArtifact(input)

@@ -11,21 +11,21 @@ import KilnRuntime
 public struct KilnConfiguration: Sendable, CustomStringConvertible {
     public var tableInit: TableInitStrategy
     public var target: TargetISA
-    /// The code generator tier. Kiln has one today (the baseline); kept as a name so the
-    /// reports say which tier a finding came from once there are more.
-    public var tier: String
+    /// The code generator tier. ``all`` holds the baseline's configurations (the `gen`
+    /// mode's); the `tiers` mode runs both tiers against each other (``TierCheck``).
+    public var tier: CompilerTier
 
-    public init(tableInit: TableInitStrategy, target: TargetISA = .x86_64, tier: String = "baseline") {
+    public init(tableInit: TableInitStrategy, target: TargetISA = .x86_64, tier: CompilerTier = .baseline) {
         self.tableInit = tableInit
         self.target = target
         self.tier = tier
     }
 
-    public var description: String { "\(tier)/\(target.name)/\(tableInit.name)" }
+    public var description: String { "\(tier.rawValue)/\(target.name)/\(tableInit.name)" }
 
-    var options: CompileOptions { CompileOptions(target: target, tableInit: tableInit) }
+    var options: CompileOptions { CompileOptions(target: target, tableInit: tableInit, tier: tier) }
 
-    /// Every configuration that runs on this machine.
+    /// Every baseline configuration that runs on this machine.
     public static let all: [KilnConfiguration] = TableInitStrategy.allCases.map { KilnConfiguration(tableInit: $0) }
 }
 
@@ -43,8 +43,10 @@ public enum KilnRunner {
         }
     }
 
-    /// Loads `artifact`, instantiates it (imports must be none) and makes `calls`.
-    public static func run(artifact: [UInt8], calls: [PlannedCall]) -> RunOutcome {
+    /// Loads `artifact`, instantiates it (imports must be none) and makes `calls`. With
+    /// `everyCall`, the memory and globals are read after each call too
+    /// (``RunOutcome/afterCalls``).
+    public static func run(artifact: [UInt8], calls: [PlannedCall], everyCall: Bool = false) -> RunOutcome {
         let instance: Instance
         do {
             let module = try Module(bytes: artifact, engine: engine)
@@ -67,17 +69,27 @@ public enum KilnRunner {
                     result.calls.append(.error(error.description))
                 }
             }
+            if everyCall { result.afterCalls.append(state(of: instance)) }
         }
+        let final = state(of: instance)
+        result.memory = final.memory
+        result.globals = final.globals
+        return result
+    }
+
+    /// The first exported memory's bytes and every exported global's value.
+    static func state(of instance: Instance) -> InstanceState {
+        var state = InstanceState()
         for (name, value) in instance.exports {
             switch value {
             case .memory(let memory):
-                if result.memory == nil { result.memory = try? memory.read(at: 0, count: Int(memory.byteCount)) }
+                if state.memory == nil { state.memory = try? memory.read(at: 0, count: Int(memory.byteCount)) }
             case .global(let global):
-                result.globals.append((name, fuzzValue(global.value)))
+                state.globals.append((name, fuzzValue(global.value)))
             default: break
             }
         }
-        return result
+        return state
     }
 
     /// Loads an artifact, describes it as `kiln inspect` does, instantiates it and calls

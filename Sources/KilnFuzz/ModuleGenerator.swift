@@ -17,9 +17,39 @@ public enum ModuleGenerator {
         /// Allow i64 constants outside 0...63 as shift and rotate counts (Kiln crashed on
         /// those beyond the 32-bit immediate range; turning this off looks past that bug).
         public var wideShiftCounts: Bool
-        public init(deadCode: Bool = true, wideShiftCounts: Bool = true) {
+        /// At most this many results per function (0...3). Exports returning 3 values to
+        /// the host are an open finding of the optimizing tier under ABI 4
+        /// (`Fixtures/fuzz/open-findings.txt`); `2` looks past it.
+        public var maxResults: Int
+        /// At most this many functions (besides their wrappers), 1...5.
+        public var maxFunctions: Int
+        /// At most this many top-level statements per function body, 1...10.
+        public var maxStatements: Int
+        public init(deadCode: Bool = true, wideShiftCounts: Bool = true, maxResults: Int = 3, maxFunctions: Int = 5, maxStatements: Int = 10) {
             self.deadCode = deadCode
             self.wideShiftCounts = wideShiftCounts
+            self.maxResults = min(max(maxResults, 0), 3)
+            self.maxFunctions = min(max(maxFunctions, 1), 5)
+            self.maxStatements = min(max(maxStatements, 1), 10)
+        }
+
+        /// These switches as `kiln-fuzz` options (handed to worker and helper processes).
+        public var arguments: [String] {
+            var a: [String] = []
+            if !deadCode { a.append("--no-dead-code") }
+            if !wideShiftCounts { a.append("--narrow-shift-counts") }
+            if maxResults != 3 { a += ["--max-results", String(maxResults)] }
+            return a
+        }
+
+        /// The same switches with the module size capped for the `tiers` mode, where
+        /// LLVM's O2 pipeline dominates the time per module (docs/reliability.md, "The two
+        /// tiers"): at most 3 functions of at most 6 statements.
+        public var moderated: Options {
+            var o = self
+            o.maxFunctions = min(o.maxFunctions, 3)
+            o.maxStatements = min(o.maxStatements, 6)
+            return o
         }
     }
 
@@ -51,11 +81,11 @@ public enum ModuleGenerator {
         }
 
         // Function signatures: the callable functions, their wrappers, maybe `deep`.
-        let count = rng.inRange(1...5)
+        let count = rng.inRange(1...options.maxFunctions)
         context.callable = count
         var signatures: [FuzzSignature] = []
         for _ in 0..<count {
-            signatures.append(FuzzSignature(parameters: randomTypes(&rng, max: 3), results: randomTypes(&rng, max: 3)))
+            signatures.append(FuzzSignature(parameters: randomTypes(&rng, max: 3), results: randomTypes(&rng, max: options.maxResults)))
         }
         let hasDeep = rng.chance(8)
         for s in signatures { context.functionTypes.append(context.typeIndex(s)) }
@@ -83,7 +113,7 @@ public enum ModuleGenerator {
             context.currentFunction = f
             var body = BodyGenerator(
                 rng: FuzzRandom(seed: rng.next()), context: context, signature: signatures[f], budget: rng.inRange(10...90))
-            let parts = body.generate(statements: rng.inRange(1...10))
+            let parts = body.generate(statements: rng.inRange(1...options.maxStatements))
             context.types = body.context.types
             module.functions.append(
                 GeneratedFunction(

@@ -54,14 +54,30 @@ public enum CallOutcome: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// What an instance holds that a call can change and the host can see: the exported
+/// memory's bytes and every exported global.
+public struct InstanceState: Sendable {
+    public var memory: [UInt8]?
+    public var globals: [(name: String, value: FuzzValue)] = []
+
+    public init(memory: [UInt8]? = nil, globals: [(name: String, value: FuzzValue)] = []) {
+        self.memory = memory
+        self.globals = globals
+    }
+}
+
 /// Everything one engine did with a module: instantiation, each planned call, and the
-/// final state (memory bytes, exported globals) after the last call.
+/// final state (memory bytes, exported globals) after the last call; when asked for
+/// (the `tiers` mode), the state after every call as well.
 public struct RunOutcome: Sendable {
     /// `.values([])` when instantiation succeeded.
     public var instantiation: CallOutcome
     public var calls: [CallOutcome] = []
     public var memory: [UInt8]?
     public var globals: [(name: String, value: FuzzValue)] = []
+    /// `afterCalls[i]`: the state right after call `i` returned or trapped (a trap must
+    /// leave the stores before the trapping access visible). Empty unless asked for.
+    public var afterCalls: [InstanceState] = []
 
     public init(instantiation: CallOutcome) { self.instantiation = instantiation }
 }

@@ -169,8 +169,9 @@ public enum ReferenceRunner {
     }
 
     /// Instantiates `wasm`, plans the calls and makes them. Nil for a module with imports
-    /// (Kiln's runner provides none, so the two would not compare).
-    public static func run(_ wasm: [UInt8]) -> (plan: [PlannedCall], outcome: RunOutcome)? {
+    /// (Kiln's runner provides none, so the two would not compare). With `everyCall`, the
+    /// memory and globals are read after each call too (``RunOutcome/afterCalls``).
+    public static func run(_ wasm: [UInt8], everyCall: Bool = false) -> (plan: [PlannedCall], outcome: RunOutcome)? {
         let store = Store(engine: makeEngine(fuel: true))
         store.fuel = Fuel(remaining: fuelBudget)
         store.resourceLimiter = limiter
@@ -185,29 +186,39 @@ public enum ReferenceRunner {
         let calls = plan(instance)
         var result = RunOutcome(instantiation: .values([]))
         for call in calls {
-            guard let function = instance.exports[function: call.export] else {
+            if let function = instance.exports[function: call.export] {
+                do {
+                    let values = try function.invoke(call.arguments.map(wasmKitValue))
+                    result.calls.append(.values(values.map(fuzzValue)))
+                } catch {
+                    result.calls.append(outcome(of: error))
+                }
+            } else {
                 result.calls.append(.error("no export \(call.export)"))
-                continue
             }
-            do {
-                let values = try function.invoke(call.arguments.map(wasmKitValue))
-                result.calls.append(.values(values.map(fuzzValue)))
-            } catch {
-                result.calls.append(outcome(of: error))
-            }
+            if everyCall { result.afterCalls.append(state(of: instance)) }
         }
+        let final = state(of: instance)
+        result.memory = final.memory
+        result.globals = final.globals
+        return (calls, result)
+    }
+
+    /// The first exported memory's bytes and every exported global's value.
+    static func state(of instance: Instance) -> InstanceState {
+        var state = InstanceState()
         for (name, value) in instance.exports {
             switch value {
             case .memory(let memory):
-                if result.memory == nil {
-                    result.memory = memory.withUnsafeBufferPointer(offset: 0, count: memory.byteCount) { Array($0) }
+                if state.memory == nil {
+                    state.memory = memory.withUnsafeBufferPointer(offset: 0, count: memory.byteCount) { Array($0) }
                 }
             case .global(let global):
-                result.globals.append((name, fuzzValue(global.value)))
+                state.globals.append((name, fuzzValue(global.value)))
             default: break
             }
         }
-        return (calls, result)
+        return state
     }
 
     static func wasmKitValue(_ v: FuzzValue) -> WasmKit.Value {

@@ -16,12 +16,15 @@ public struct RunOptions: Sendable {
     public var progressInterval: Double
     public var generator: ModuleGenerator.Options
     public var watSeedDirectory: String
+    /// The known-open list handed to the workers (OpenFindings).
+    public var openFindingsPath: String
 
     public init(
         modes: [FuzzMode], secondsPerMode: Double, countPerMode: UInt64, seed: UInt64, saveDirectory: String?,
         hangTimeout: Double = 10, progressInterval: Double = 5, generator: ModuleGenerator.Options = .init(),
-        watSeedDirectory: String
+        watSeedDirectory: String, openFindingsPath: String = OpenFindings.defaultPath
     ) {
+        self.openFindingsPath = openFindingsPath
         self.modes = modes
         self.secondsPerMode = secondsPerMode
         self.countPerMode = countPerMode
@@ -42,6 +45,8 @@ public struct ModeSummary: Sendable {
     public var counters: [String: Int] = [:]
     /// Files saved (and repeats noted) for this mode's findings.
     public var reproducers: [String] = []
+    /// Known-open reproducers whose problem this run met again.
+    public var openMet: Set<String> = []
 
     public var findings: Int {
         counters.filter { [FindingKind.diff, .crash, .hang, .acceptedInvalid, .refusedValid, .generatorInvalid].map(\.rawValue).contains($0.key) }
@@ -52,7 +57,9 @@ public struct ModeSummary: Sendable {
         let rate = seconds > 0 ? Double(inputs) / seconds : 0
         let kinds = ["diff", "crash", "hang", "accepted-invalid", "refused-valid", "generator-invalid"]
             .map { "\($0) \(counters[$0, default: 0])" }.joined(separator: ", ")
-        return "\(mode.rawValue): \(inputs) inputs in \(String(format: "%.0f", seconds)) s (\(String(format: "%.0f", rate))/s); \(kinds)"
+        let open = counters["open", default: 0] > 0 ? ", open \(counters["open", default: 0]) (known)" : ""
+        let compared = mode == .tiers ? ", \(counters["calls", default: 0]) calls compared" : ""
+        return "\(mode.rawValue): \(inputs) inputs in \(String(format: "%.0f", seconds)) s (\(String(format: rate < 100 ? "%.1f" : "%.0f", rate))/s)\(compared); \(kinds)\(open)"
     }
 }
 
@@ -64,11 +71,14 @@ public final class Supervisor {
     /// Crash and hang signatures seen in this run (each minimized and saved once).
     var signatures: Set<String> = []
     let started = Date()
+    /// Known-open problems: a crash or hang of one is counted as `open`.
+    let openFindings: OpenFindings
 
     public init(options: RunOptions, executable: String = ChildProcess.selfPath) {
         self.options = options
         self.executable = executable
         store = options.saveDirectory.map(ReproducerStore.init(directory:))
+        openFindings = OpenFindings.load(options.openFindingsPath)
     }
 
     public func run() -> [ModeSummary] {
@@ -86,11 +96,10 @@ public final class Supervisor {
             var arguments = [
                 "worker", "--mode", mode.rawValue, "--seed", String(options.seed), "--from", String(next),
                 "--count", String(options.countPerMode - next), "--until", String(deadline),
-                "--wat-seeds", options.watSeedDirectory,
+                "--wat-seeds", options.watSeedDirectory, "--open-findings", options.openFindingsPath,
             ]
             if let dir = options.saveDirectory { arguments += ["--save-dir", dir] }
-            if !options.generator.deadCode { arguments.append("--no-dead-code") }
-            if !options.generator.wideShiftCounts { arguments.append("--narrow-shift-counts") }
+            arguments += options.generator.arguments
             guard let worker = try? ChildProcess(executable: executable, arguments: arguments) else {
                 print("kiln-fuzz: cannot start a worker")
                 break
@@ -118,6 +127,8 @@ public final class Supervisor {
                             summary.reproducers.append(parts[3])
                             print("  \(mode.rawValue): \(parts[1]) at input \(parts[2]) -> \(parts[3])")
                         }
+                    } else if line.hasPrefix("o ") {
+                        summary.openMet.insert(String(line.split(separator: " ").last ?? ""))
                     } else if line == "d" {
                         done = true
                     }
@@ -148,9 +159,15 @@ public final class Supervisor {
             // The worker died or hung at input `current`.
             summary.inputs += Int(current - next) + 1
             let kind: FindingKind = hung ? .hang : .crash
-            summary.counters[kind.rawValue, default: 0] += 1
             var signature = hung ? "hang" : (message.map(Self.crashSignature) ?? "signal \(Self.signalOf(ending))")
             if let phase { signature += " during \(phase)" }
+            if let open = openFindings.entry(kind: kind, mode: mode, slug: signature) {
+                summary.counters["open", default: 0] += 1
+                summary.openMet.insert(open.file)
+                next = current + 1
+                continue
+            }
+            summary.counters[kind.rawValue, default: 0] += 1
             print("  \(mode.rawValue): \(kind.rawValue) at input \(current): \(message ?? signature)")
             if !signatures.contains("\(mode) \(signature)") && store?.hasSaved(kind: kind, mode: mode, slug: signature) != true {
                 signatures.insert("\(mode) \(signature)")
@@ -198,8 +215,7 @@ public final class Supervisor {
             "emit-input", "--mode", mode.rawValue, "--seed", String(options.seed), "--index", String(index), "--out", probe,
             "--wat-seeds", options.watSeedDirectory,
         ]
-        if !options.generator.deadCode { arguments.append("--no-dead-code") }
-        if !options.generator.wideShiftCounts { arguments.append("--narrow-shift-counts") }
+        arguments += options.generator.arguments
         _ = ChildProcess.run(executable: executable, arguments: arguments, timeout: 60)
         guard var input = FileManager.default.contents(atPath: probe).map([UInt8].init) else { return nil }
         if kind == .crash {
@@ -213,6 +229,9 @@ public final class Supervisor {
             case .generate:
                 let module = ModuleGenerator.generate(seed: options.seed, index: index, options: options.generator)
                 input = Minimizer.minimize(module, budget: 120) { crashes($0.encode()) }.encode()
+            case .tiers:
+                let module = ModuleGenerator.generate(seed: options.seed, index: index, options: options.generator.moderated)
+                input = Minimizer.minimize(module, budget: 60) { crashes($0.encode()) }.encode()
             case .wasm, .wat:
                 input = Minimizer.ddmin(input, budget: 150, crashes)
             case .artifact:

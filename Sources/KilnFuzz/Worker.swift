@@ -2,6 +2,7 @@
 // supervisor on standard output, one line per event:
 //   i <index>                  about to run input <index> (the crash/hang attribution)
 //   f <kind> <index> <path|-> <slug>   a finding (saved at <path>, or a repeat)
+//   o <index> <file>           a finding of a known-open problem (its listed reproducer)
 //   c <name>=<n> ...           the worker's counters so far
 //   h                          still working (minimizing a finding)
 //   p <phase>                  artifact mode: the step about to run (load, inspect, ...)
@@ -25,11 +26,14 @@ public struct WorkerOptions: Sendable {
     public var saveDirectory: String?
     public var generator: ModuleGenerator.Options
     public var watSeeds: [String]
+    /// Problems known to be open: counted as `open`, not reported or saved.
+    public var openFindings: OpenFindings
 
     public init(
         mode: FuzzMode, seed: UInt64, from: UInt64, count: UInt64, until: Double, saveDirectory: String?,
-        generator: ModuleGenerator.Options, watSeeds: [String]
+        generator: ModuleGenerator.Options, watSeeds: [String], openFindings: OpenFindings = OpenFindings()
     ) {
+        self.openFindings = openFindings
         self.mode = mode
         self.seed = seed
         self.from = from
@@ -61,7 +65,13 @@ public enum Worker {
             emit("i \(index)")
             let input = session.input(options.mode, index: index)
             session.count("inputs")
-            if let finding = session.check(options.mode, input) {
+            if let finding = session.check(options.mode, input, index: index) {
+                if let open = options.openFindings.entry(for: finding, mode: options.mode) {
+                    session.count("open")
+                    emit("o \(index) \(open.file)")
+                    index += 1
+                    continue
+                }
                 session.count(finding.kind.rawValue)
                 var path = "-"
                 if store != nil, !store!.hasSaved(kind: finding.kind, mode: options.mode, slug: finding.slug) {
@@ -110,6 +120,12 @@ public enum Worker {
             return f?.kind == finding.kind && f?.slug == finding.slug
         }
         switch mode {
+        case .tiers:
+            // The candidates keep the input's table strategy (chosen by its index).
+            let module = ModuleGenerator.generate(seed: session.seed, index: index, options: session.generatorOptions.moderated)
+            let small = Minimizer.minimize(module, budget: 150) { same(session.check(mode, $0.encode(), index: index)) }
+            let bytes = small.encode()
+            return session.check(mode, bytes, index: index) ?? finding
         case .generate:
             let module = ModuleGenerator.generate(seed: session.seed, index: index, options: session.generatorOptions)
             let small = Minimizer.minimize(module) { same(session.check(mode, $0.encode())) }

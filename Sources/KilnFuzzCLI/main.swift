@@ -11,19 +11,31 @@ struct KilnFuzzCommand: ParsableCommand {
 }
 
 func parseModes(_ text: String) throws -> [FuzzMode] {
-    if text == "all" { return FuzzMode.allCases }
+    if text == "all" { return FuzzMode.standard }
     return try text.split(separator: ",").map {
         guard let m = FuzzMode(rawValue: String($0)) else {
-            throw ValidationError("unknown mode \($0) (gen, wasm, wat, artifact, all)")
+            throw ValidationError("unknown mode \($0) (gen, wasm, wat, artifact, tiers, all)")
         }
         return m
+    }
+}
+
+/// The generator switches every command that makes inputs shares.
+struct GeneratorFlags: ParsableArguments {
+    @Flag(help: "Generate no unreachable code (to look past a known crash there).") var noDeadCode = false
+    @Flag(help: "Keep constant i64 shift counts in 0...63 (to look past a known crash).") var narrowShiftCounts = false
+    @Option(help: "At most this many results per generated function, 0-3 (2 looks past exports returning 3 values).")
+    var maxResults = 3
+
+    var options: ModuleGenerator.Options {
+        .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts, maxResults: maxResults)
     }
 }
 
 /// `kiln-fuzz run`: a supervised fuzz run.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Fuzz for a while; save reproducers.")
-    @Option(help: "Modes, comma-separated: gen, wasm, wat, artifact, or all.") var mode = "all"
+    @Option(help: "Modes, comma-separated: gen, wasm, wat, artifact, tiers, or all (all but tiers).") var mode = "all"
     @Option(help: "Total seconds, split evenly across the modes.") var seconds: Double = 300
     @Option(help: "At most this many inputs per mode.") var count: UInt64?
     @Option(help: "Seed (default: from the clock, printed).") var seed: UInt64?
@@ -32,26 +44,30 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds without progress that count as a hang.") var hangTimeout: Double = 10
     @Option(help: "Seconds between progress lines.") var progress: Double = 5
     @Option(help: "Directory of .wat seeds for the text fuzzer.") var watSeeds = "Fixtures/fuzz/wat-seeds"
-    @Flag(help: "Generate no unreachable code (to look past a known crash there).") var noDeadCode = false
-    @Flag(help: "Keep constant i64 shift counts in 0...63 (to look past a known crash).") var narrowShiftCounts = false
+    @Option(help: "Known-open findings: counted as open, not as new.") var openFindings = OpenFindings.defaultPath
+    @OptionGroup var generator: GeneratorFlags
 
     func run() throws {
         let modes = try parseModes(mode)
+        if modes.contains(.tiers) && !FuzzSession.hasOptimizingTier {
+            throw ValidationError("--mode tiers needs the optimizing tier (this build of Kiln has no LLVM)")
+        }
         let seed = seed ?? UInt64(Date().timeIntervalSince1970 * 1000)
         let options = RunOptions(
             modes: modes, secondsPerMode: seconds / Double(modes.count), countPerMode: count ?? UInt64.max, seed: seed,
             saveDirectory: noSave ? nil : saveDir, hangTimeout: hangTimeout, progressInterval: progress,
-            generator: .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts), watSeedDirectory: watSeeds)
+            generator: generator.options, watSeedDirectory: watSeeds, openFindingsPath: openFindings)
         let started = Date()
         let summaries = Supervisor(options: options).run()
         print(
-            "\nsummary: seed \(seed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s, dead code \(noDeadCode ? "off" : "on"), "
-                + "shift counts \(narrowShiftCounts ? "narrow" : "wide")")
+            "\nsummary: seed \(seed), \(String(format: "%.0f", Date().timeIntervalSince(started))) s, dead code \(generator.noDeadCode ? "off" : "on"), "
+                + "shift counts \(generator.narrowShiftCounts ? "narrow" : "wide"), at most \(generator.maxResults) results")
         for s in summaries {
             print("  " + s.line)
             let extra = s.counters.filter { !["diff", "crash", "hang", "accepted-invalid", "refused-valid", "generator-invalid"].contains($0.key) }
             if !extra.isEmpty { print("    " + extra.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }
             for r in s.reproducers { print("    reproducer: \(r)") }
+            for r in s.openMet.sorted() { print("    known open, met again: \(r)") }
         }
         let findings = summaries.reduce(0) { $0 + $1.findings }
         print("  findings: \(findings)")
@@ -63,18 +79,26 @@ struct RunCommand: ParsableCommand {
 struct ReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "replay", abstract: "Replay saved reproducers.")
     @Argument(help: "Reproducer files (.wasm, .wat, .so).") var files: [String]
+    @Option(help: "Known-open findings (default: ../fuzz/open-findings.txt beside each file).") var openFindings: String?
 
     func run() throws {
         var failed = 0
         for file in files where !file.hasSuffix(".txt") {
             var counters: [String: Int] = [:]
-            let finding = Replay.check(file: file, counters: &counters)
+            let open = OpenFindings.load(openFindings ?? OpenFindings.path(besideReproducer: file))
+            let verdict = Replay.replay(file: file, openFindings: open, counters: &counters)
             let counted = counters.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            if let finding {
+            switch verdict {
+            case .passed:
+                print("ok   \(file) (\(counted))")
+            case .failed(let finding):
                 failed += 1
                 print("FAIL \(file): \(finding.kind.rawValue): \(finding.detail)")
-            } else {
-                print("ok   \(file) (\(counted))")
+            case .open(let entry, let still):
+                print("open \(file): known open (\(entry.cause)); still: \(still)")
+            case .listedButPasses(let entry):
+                failed += 1
+                print("FAIL \(file): passes now but is listed as open (\(entry.cause)): remove its line from the open-findings list")
             }
         }
         if failed > 0 { throw ExitCode(1) }
@@ -104,15 +128,15 @@ struct WorkerCommand: ParsableCommand {
     @Option var until: Double
     @Option var saveDir: String?
     @Option var watSeeds: String
-    @Flag var noDeadCode = false
-    @Flag var narrowShiftCounts = false
+    @Option var openFindings = OpenFindings.defaultPath
+    @OptionGroup var generator: GeneratorFlags
 
     func run() throws {
         guard let m = FuzzMode(rawValue: mode) else { throw ValidationError("unknown mode \(mode)") }
         Worker.run(
             WorkerOptions(
                 mode: m, seed: seed, from: from, count: count, until: until, saveDirectory: saveDir,
-                generator: .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts), watSeeds: WatSeeds.load(watSeeds)))
+                generator: generator.options, watSeeds: WatSeeds.load(watSeeds), openFindings: OpenFindings.load(openFindings)))
     }
 }
 
@@ -125,13 +149,12 @@ struct EmitInputCommand: ParsableCommand {
     @Option var index: UInt64
     @Option var out: String
     @Option var watSeeds = "Fixtures/fuzz/wat-seeds"
-    @Flag var noDeadCode = false
-    @Flag var narrowShiftCounts = false
+    @OptionGroup var generator: GeneratorFlags
 
     func run() throws {
         guard let m = FuzzMode(rawValue: mode) else { throw ValidationError("unknown mode \(mode)") }
         let session = FuzzSession(seed: seed, watSeeds: WatSeeds.load(watSeeds))
-        session.generatorOptions = .init(deadCode: !noDeadCode, wideShiftCounts: !narrowShiftCounts)
+        session.generatorOptions = generator.options
         guard FileManager.default.createFile(atPath: out, contents: Data(session.input(m, index: index))) else {
             throw ValidationError("cannot write \(out)")
         }

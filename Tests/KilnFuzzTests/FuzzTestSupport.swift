@@ -8,6 +8,7 @@ enum FuzzTestSupport {
         .deletingLastPathComponent()
     static let regressions = packageRoot.appendingPathComponent("Fixtures/regressions")
     static let watSeeds = packageRoot.appendingPathComponent("Fixtures/fuzz/wat-seeds").path
+    static let openFindings = packageRoot.appendingPathComponent("Fixtures/fuzz/open-findings.txt").path
     static let executable = packageRoot.appendingPathComponent(".build/debug/kiln-fuzz").path
 
     /// Every reproducer in Fixtures/regressions (the notes beside them excluded).
