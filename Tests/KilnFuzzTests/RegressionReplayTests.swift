@@ -17,8 +17,9 @@ import Testing
     }
 
     @Test func openFindingsNameReproducersAndReplayAsOpen() throws {
+        // Every listed reproducer exists and still fails (a fixed one must lose its line;
+        // `reproducerPasses` fails it otherwise). The list may be empty.
         let open = KilnFuzz.OpenFindings.load(FuzzTestSupport.openFindings)
-        #expect(!open.entries.isEmpty)
         for entry in open.entries {
             #expect(FuzzTestSupport.regressionFiles.contains(entry.file), "\(entry.file) is listed as open but missing")
             let path = FuzzTestSupport.regressions.appendingPathComponent(entry.file).path

@@ -11,9 +11,8 @@ import Testing
     static let slices: [(String, Int, UInt64, [String])] = [
         ("gen", 400, 20261204, []), ("wasm", 3000, 20261205, []), ("wat", 3000, 20261206, []), ("artifact", 3000, 20261207, []),
         // Both tiers against the reference: ~15 modules/s in a debug build (LLVM O2 for each
-        // module), so few. At most 2 results: exports returning 3 values to the host are
-        // open until ABI 5 (docs/reliability.md, "The two tiers").
-        ("tiers", 60, 20261208, ["--max-results", "2"]),
+        // module), so few.
+        ("tiers", 60, 20261208, []),
     ]
 
     @Test(arguments: slices.map(\.0))
