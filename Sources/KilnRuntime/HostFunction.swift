@@ -15,6 +15,14 @@ import KilnABI
 #endif
 
 /// What a host function sees of its caller: the calling instance and its memory.
+///
+/// The calling instance is the one that imported the function into the import slot the
+/// call went through (docs/abi.md, "Wasm -> host"): each importing instance has its own
+/// slot, also for a host function another instance re-exported. A call through a
+/// funcref (`call_indirect`, `return_call_indirect`) reports the instance that created
+/// the funcref (its `ref.func` of the import, its table element), whichever instance
+/// makes the call; engines that pass the caller dynamically report the calling instance
+/// there.
 public struct Caller {
     /// The calling instance; nil when the host itself called the function.
     public let instance: Instance?
