@@ -3,7 +3,7 @@ import KilnABI
 import KilnCodegen
 
 /// The x86-64 ``MacroAssembler``: wasm-level operations expressed with the AsmX64
-/// encoders, following docs/abi.md (frame layout, vmctx in r14, trap sites).
+/// encoders, following docs/abi.md (frame layout, vmctx in r13, trap sites).
 public struct X64MacroAssembler: MacroAssembler {
     public typealias ABI = X64CallingConvention
     public typealias Address = Mem
