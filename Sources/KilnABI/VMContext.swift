@@ -105,14 +105,22 @@ public enum VMStoreContext {
     public static let minimumHeadroom = 16 * 1024
 }
 
-/// Context block a host-function import's `vmctx` slot points to; the per-signature host
-/// call stub calls `callback(self, callerVmctx, values)` (C ABI) which returns 0 on
-/// success and non-zero when the host function failed (the stub then traps with
-/// ``TrapKind/hostError``).
+/// Context block a host-function import's `vmctx` slot points to, one per import slot
+/// of each importing instance; the per-signature host call stub calls
+/// `callback(self, callerVmctx, values)` (C ABI) with the `callerVmctx` recorded here,
+/// which returns 0 on success and non-zero when the host function failed (the stub then
+/// traps with ``TrapKind/hostError``).
 public enum VMHostFunction {
+    /// `uint32_t (*)(VMHostFunction *, void *callerVmctx, uint64_t *values)`.
     public static let callback = 0
+    /// Runtime-private: the host function and the import's name.
     public static let context = 8
-    public static let size = 16
+    /// The vmctx of the instance that imported the function into this slot: what the
+    /// stub reports as the caller (ABI 5 frames do not all keep the caller's vmctx at
+    /// `[rbp-8]`). A funcref of the import carries this block, so an indirect call
+    /// through it reports this instance too, whoever calls.
+    public static let callerVmctx = 16
+    public static let size = 24
 }
 
 /// Functions the runtime provides to generated code through the vmctx (C ABI, first

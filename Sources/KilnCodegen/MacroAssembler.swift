@@ -139,7 +139,7 @@ public protocol CallingConvention {
     static var calleeSavedLocalGPRs: [Reg] { get }
     /// Caller-saved registers a function may also give to integer locals, saved around
     /// the calls it makes: value registers (taken from ``allocatableGPRs``) or registers
-    /// the value stack never uses (x86-64's r13, which only a call sequence writes, after
+    /// the value stack never uses (x86-64's r14, which only a call sequence writes, after
     /// the locals are saved). Never argument registers of the function itself, nor
     /// fixed-use registers (division, shift count).
     static var callerSavedLocalGPRs: [Reg] { get }

@@ -3,8 +3,8 @@ import KilnABI
 
 /// How a wasm signature becomes an LLVM function type under Kiln's internal calling
 /// convention (docs/abi.md, ABI 5): LLVM's `swifttailcc` with the vmctx as the
-/// `swiftasync` parameter (r14 / x22), the lazy trampoline's slot address as `swiftself`
-/// (r13 / x20), i32 values widened to i64 so registers hold them zero-extended, and the
+/// `swiftself` parameter (r13 / x20), the lazy trampoline's slot address as the `nest`
+/// parameter (r10 / x18), i32 values widened to i64 so registers hold them zero-extended, and the
 /// results in up to four integer and four float registers, or all in a caller-provided
 /// buffer passed as `sret` when they do not fit. The one place the LLVM tier encodes the
 /// ABI; the baseline tier's `CallingConvention` is its twin.
@@ -72,8 +72,10 @@ struct LoweredSignature {
         if resultsInMemory {
             add(1, ir.typeAttribute("sret", LLVMArrayType2(ir.i64, UInt64(signature.results.count))))
         }
-        add(vmctxParameter + 1, ir.enumAttribute("swiftasync"))
-        add(slotParameter + 1, ir.enumAttribute("swiftself"))
+        // Not `swiftasync`: LLVM gives every function with a `swiftasync` parameter
+        // Swift's extended async frame (docs/codegen.md, "The optimizing tier").
+        add(vmctxParameter + 1, ir.enumAttribute("swiftself"))
+        add(slotParameter + 1, ir.enumAttribute("nest"))
     }
 
     func applyAttributes(toFunction f: LLVMValueRef, ir: IRContext) {

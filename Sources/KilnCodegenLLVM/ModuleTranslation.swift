@@ -100,7 +100,7 @@ final class ModuleTranslation {
         let stub = LLVMAddFunction(module, "kiln.uninitialized_element", type)!
         LLVMSetLinkage(stub, LLVMPrivateLinkage)
         LLVMSetFunctionCallConv(stub, LoweredSignature.callingConvention)
-        LLVMAddAttributeAtIndex(stub, 1, ir.enumAttribute("swiftasync"))
+        LLVMAddAttributeAtIndex(stub, 1, ir.enumAttribute("swiftself"))
         LLVMAddAttributeAtIndex(stub, functionAttributeIndex, ir.stringAttribute("frame-pointer", "all"))
         LLVMAddAttributeAtIndex(stub, functionAttributeIndex, ir.enumAttribute("nounwind"))
         let b = LLVMCreateBuilderInContext(ir.context)!

@@ -51,10 +51,6 @@ public struct OptimizingBackend: Backend {
             }
             code.functions.append((UInt32(symbol.offset), UInt32(symbol.size)))
         }
-        if target == .x86_64 {
-            let ranges = code.functions.map { Int($0.offset)..<Int($0.offset + $0.size) }
-            try AsyncFrameMarks.remove(from: &text, in: ranges)
-        }
         code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
         code.text = text
         return code

@@ -3,8 +3,8 @@ import KilnABI
 import KilnCodegen
 
 /// Kiln's internal calling convention on x86-64, ABI 5 (docs/abi.md): LLVM's
-/// `swifttailcc` with the vmctx as its `swiftasync` parameter (r14) and the table slot
-/// address as `swiftself` (r13). Integer-class values in rdi, rsi, rdx, rcx, r8, r9;
+/// `swifttailcc` with the vmctx as its `swiftself` parameter (r13) and the table slot
+/// address as its `nest` parameter (r10). Integer-class values in rdi, rsi, rdx, rcx, r8, r9;
 /// floats in xmm0-xmm7; the rest on the stack in an odd number of callee-popped slots;
 /// results in rax, rdx, rcx, r8 / xmm0-xmm3, or all of them in a caller-provided buffer
 /// whose address comes in rax when one class has more than four. r10/r11 and
@@ -23,14 +23,14 @@ public enum X64CallingConvention: CallingConvention {
         .gpr(0), .gpr(1), .gpr(2), .gpr(6), .gpr(7), .gpr(8), .gpr(9),
     ])
     public static let allocatableFPRs = RegSet((0..<14).map { Reg.fpr(UInt8($0)) })
-    /// rbx, r12, r15 (ABI 5: r13 is the `swiftself` register and not preserved).
+    /// rbx, r12, r15 (ABI 5: `swifttailcc` preserves neither r13, the vmctx, nor r14).
     public static let calleeSavedLocalGPRs: [Reg] = [.gpr(3), .gpr(12), .gpr(15)]
     /// r9, r8: taken from the value registers when a function keeps more integer locals in
     /// registers (never a fixed-use register: not rax/rdx for division, rcx for shifts);
-    /// and r13, which ABI 5 made caller-saved (`swiftself`): never a value register, free
-    /// in a function without calls, saved around calls otherwise (a call_indirect puts the
-    /// slot address in it after the locals are saved).
-    public static let callerSavedLocalGPRs: [Reg] = [.gpr(9), .gpr(8), .gpr(13)]
+    /// and r14, caller-saved under `swifttailcc`: never a value register, free in a
+    /// function without calls, saved around calls otherwise (a call_indirect puts the
+    /// funcref in it after the locals are saved).
+    public static let callerSavedLocalGPRs: [Reg] = [.gpr(9), .gpr(8), .gpr(14)]
     /// xmm13 down to xmm6, leaving xmm0-xmm5 for values.
     public static let localFPRs: [Reg] = (6..<14).reversed().map { Reg.fpr(UInt8($0)) }
 
@@ -81,8 +81,8 @@ public enum X64CallingConvention: CallingConvention {
     /// C ABI: rdi is the vmctx, then rsi, rdx, rcx, r8, r9; the result in rax.
     public static let builtinArgumentRegisters: [Reg] = [.gpr(6), .gpr(2), .gpr(1), .gpr(8), .gpr(9)]
     public static var builtinResultRegister: Reg { .gpr(0) }
-    /// None: the call_indirect sequence keeps the funcref in r10 and the slot address in
-    /// r13, neither allocatable, so argument placement keeps its usual scratch r11.
+    /// None: the call_indirect sequence keeps the funcref in r14 and the slot address in
+    /// r10, neither allocatable, so argument placement keeps its usual scratch r11.
     public static var indirectCallScratch: Reg? { nil }
     /// rax / xmm0, the first result registers.
     public static var blockResultGPR: Reg { .gpr(0) }
@@ -96,10 +96,13 @@ extension Reg {
 
 extension GPR {
     /// Registers the code generator never allocates (docs/abi.md).
-    static let scratch = GPR.r11, scratch2 = GPR.r10, vmctx = GPR.r14
+    /// The vmctx: r13, `swifttailcc`'s `swiftself` register.
+    static let scratch = GPR.r11, scratch2 = GPR.r10, vmctx = GPR.r13
     /// The call_indirect sequence (docs/tables.md): the funcref, and the slot address,
-    /// passed to the callee in r13 (`swiftself`) for the lazy trampoline.
-    static let funcRef = GPR.r10, slotAddress = GPR.r13
+    /// passed to the callee in r10 (`nest`) for the lazy trampoline. r10 is also
+    /// `scratch2`, which no MacroAssembler operation uses between `loadFuncRefForCall`
+    /// and the call (argument placement uses `scratch`).
+    static let funcRef = GPR.r14, slotAddress = GPR.r10
 }
 
 extension XMM {

@@ -3,7 +3,7 @@ import KilnABI
 import KilnCodegen
 
 /// The x86-64 ``MacroAssembler``: wasm-level operations expressed with the AsmX64
-/// encoders, following docs/abi.md (frame layout, vmctx in r14, trap sites).
+/// encoders, following docs/abi.md (frame layout, vmctx in r13, trap sites).
 public struct X64MacroAssembler: MacroAssembler {
     public typealias ABI = X64CallingConvention
     public typealias Address = Mem
@@ -18,8 +18,8 @@ public struct X64MacroAssembler: MacroAssembler {
     var labels = LabelTable()
     var frameSizeAt = 0
     /// The general-purpose scratch of `copy`, `storeImm`, float constants and
-    /// ``withScratch(_:_:)``: r11 (the call_indirect sequence holds the funcref in r10
-    /// and the slot address in r13, ABI 5).
+    /// ``withScratch(_:_:)``: r11 (the call_indirect sequence holds the funcref in r14
+    /// and the slot address in r10, ABI 5).
     let tmp = GPR.r11
     /// The register holding memory 0's base in the current function, if one does.
     var memoryBase: GPR?
@@ -56,7 +56,7 @@ public struct X64MacroAssembler: MacroAssembler {
         memoryBase = nil
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
-        asm.push(.r14)
+        asm.push(.vmctx)
         frameSizeAt = asm.subqPatchable(.rsp)
         guard stackCheck else { return }
         asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(VMContextLayout.storeContext)))
@@ -72,6 +72,8 @@ public struct X64MacroAssembler: MacroAssembler {
     public mutating func finishFunction(frameSize: Int) {
         let n = (8 + frameSize + 15) / 16 * 16 - 8
         asm.patch32(at: frameSizeAt, UInt32(n))
+        // The C call clobbers the slot address in r10; the callee does not need it: the
+        // builtin returns a real funcref (never a lazy one), whose code ignores r10.
         for p in lazyInitPaths {
             bind(p.entry)
             asm.mov(.l, .rdx, p.index)
@@ -388,8 +390,8 @@ public struct X64MacroAssembler: MacroAssembler {
             if k == .eq || k == .ne {
                 // Unordered (PF=1): eq is 0, ne is 1. A branch rather than a second setcc
                 // into a scratch register: this also materializes call arguments between
-                // the call_indirect sequence and its call, where r10/r11 hold the funcref
-                // and the slot address.
+                // the call_indirect sequence and its call, where r10 holds the slot
+                // address.
                 let ordered = newLabel()
                 jcc(.np, ordered)
                 if k == .eq { asm.alu(.xor, .l, d, d) } else { asm.movl(d, imm32: 1) }

@@ -7,11 +7,10 @@ import KilnCodegen
 extension X64MacroAssembler {
     /// `void entry(void *vmctx, const void *code, uint64_t *values)`.
     ///
-    /// Frame: `[rbp-8]` = vmctx (so a host call stub called directly from here still
-    /// finds a vmctx at its caller's `rbp-8`), then the C callee-saved registers, then the
-    /// values pointer, then the outgoing stack-argument area (an odd number of slots,
-    /// which the callee pops). When the results go to a buffer (ABI 5), `values` itself
-    /// is the buffer: result `k` lands in `values[k]`.
+    /// Frame: the C callee-saved registers, then the values pointer, then a padding slot
+    /// and the outgoing stack-argument area (an odd number of slots, which the callee
+    /// pops). When the results go to a buffer (ABI 5), `values` itself is the buffer:
+    /// result `k` lands in `values[k]`.
     public mutating func emitEntryTrampoline(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
@@ -19,12 +18,11 @@ extension X64MacroAssembler {
             params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
-        asm.push(.rdi)
         for r in [GPR.rbx, .r12, .r13, .r14, .r15] { asm.push(r) }
-        asm.push(.rdx)  // values, at [rbp-56]; rsp is now 8 mod 16
-        // An odd number of 8-byte slots: rsp is 16-aligned at the call.
-        asm.alu(.sub, .q, .rsp, imm32: Int32(8 * argumentSlots))
-        asm.mov(.q, .r14, .rdi)
+        asm.push(.rdx)  // values, at [rbp-48]; rsp is now 16-aligned
+        // An odd number of 8-byte slots and one of padding: rsp is 16-aligned at the call.
+        asm.alu(.sub, .q, .rsp, imm32: Int32(8 * argumentSlots + 8))
+        asm.mov(.q, .vmctx, .rdi)
         asm.mov(.q, .scratch, .rsi)
         asm.mov(.q, .scratch2, .rdx)
         for (i, loc) in params.enumerated() {
@@ -39,20 +37,21 @@ extension X64MacroAssembler {
         asm.mov(.q, .rax, .scratch2)  // the result buffer, when the results need one
         asm.call(.scratch)
         // The callee popped its argument area; the frame is torn down from rbp below.
-        asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -56))
+        asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -48))
         for (i, loc) in results.enumerated() {
             if case .reg(let r) = loc { store(r, Mem(base: .scratch2, disp: Int32(8 * i)), sig.results[i]) }
         }
-        asm.leaq(.rsp, Mem(base: .rbp, disp: -48))
+        asm.leaq(.rsp, Mem(base: .rbp, disp: -40))
         for r in [GPR.r15, .r14, .r13, .r12, .rbx] { asm.pop(r) }
         asm.leave()
         asm.ret()
     }
 
     /// The wasm->host stub: spills the arguments into a values buffer on its stack and
-    /// calls `uint32_t callback(VMHostFunction *self, void *callerVmctx, uint64_t *values)`,
-    /// then returns the results in registers or copies them into the caller's result
-    /// buffer (whose address came in rax and is returned in rax).
+    /// calls `uint32_t callback(VMHostFunction *self, void *callerVmctx, uint64_t *values)`
+    /// with the importing instance's vmctx recorded in the block (entered with the block
+    /// as its vmctx, r13), then returns the results in registers or copies them into the
+    /// caller's result buffer (whose address came in rax and is returned in rax).
     public mutating func emitHostCallStub(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
@@ -62,11 +61,10 @@ extension X64MacroAssembler {
         let slots = max(sig.parameters.count, sig.results.count)
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
-        asm.push(.r14)
-        if buffered { asm.push(.rax) }  // the result buffer, at [rbp-16]
+        if buffered { asm.push(.rax) }  // the result buffer, at [rbp-8]
         // rsp 16-aligned at the call.
-        let area = (8 * slots + 15) / 16 * 16 + (buffered ? 0 : 8)
-        asm.alu(.sub, .q, .rsp, imm32: Int32(area))
+        let area = (8 * slots + 15) / 16 * 16 + (buffered ? 8 : 0)
+        if area > 0 { asm.alu(.sub, .q, .rsp, imm32: Int32(area)) }
         for (i, loc) in params.enumerated() {
             let slot = Mem(base: .rsp, disp: Int32(8 * i))
             switch loc {
@@ -74,16 +72,15 @@ extension X64MacroAssembler {
             case .stack(let k): copy(slot, incomingSlot(k))
             }
         }
-        asm.mov(.q, .rdi, .r14)
-        asm.mov(.q, .rsi, Mem(base: .rbp, disp: 0))
-        asm.mov(.q, .rsi, Mem(base: .rsi, disp: -8))
+        asm.mov(.q, .rdi, .vmctx)
+        asm.mov(.q, .rsi, Mem(base: .vmctx, disp: Int32(VMHostFunction.callerVmctx)))
         asm.mov(.q, .rdx, .rsp)
-        asm.call(Mem(base: .r14, disp: Int32(VMHostFunction.callback)))
+        asm.call(Mem(base: .vmctx, disp: Int32(VMHostFunction.callback)))
         asm.test(.l, .rax, .rax)
         let ok = asm.jcc(.e, rel32: 0)
         trap(.hostError)
         asm.patch32(at: ok, UInt32(asm.offset - (ok + 4)))
-        if buffered { asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -16)) }
+        if buffered { asm.mov(.q, .scratch2, Mem(base: .rbp, disp: -8)) }
         for (i, loc) in results.enumerated() {
             let slot = Mem(base: .rsp, disp: Int32(8 * i))
             switch loc {
@@ -92,18 +89,17 @@ extension X64MacroAssembler {
             }
         }
         if buffered { asm.mov(.q, .rax, .scratch2) }
-        asm.mov(.q, .r14, Mem(base: .rbp, disp: -8))
         epilogueAndReturn(argumentBytes: 8 * argumentSlots)
     }
 
     /// The module's lazy-init trampoline (docs/tables.md, ABI 5): the code of every lazy
     /// funcref. Entered through `call_indirect`/`return_call_indirect` (of either tier)
-    /// with r14 = the lazy funcref itself (its `vmctx` field points to itself), r13 = the
+    /// with r13 = the lazy funcref itself (its `vmctx` field points to itself), r10 = the
     /// slot address and the callee's arguments in place (rax may carry a result buffer);
     /// saves every argument register and rax, finds the module's `VMLazyContext` at
-    /// `r14 - u32 [r14 + lazyContextOffset]`, calls `resolver(ctx, slot, lazy)` (C ABI),
-    /// restores them and tail-jumps to the real code with the real vmctx. The stack at
-    /// the jump is the stack at entry.
+    /// `r13 - u32 [r13 + lazyContextOffset]`, calls `resolver(ctx, slot, lazy)` (C ABI),
+    /// keeps the real funcref in r14 (C code preserves it), restores them and tail-jumps
+    /// to the real code with the real vmctx. The stack at the jump is the stack at entry.
     public mutating func emitLazyTrampoline() {
         let saved: [GPR] = [.rdi, .rsi, .rdx, .rcx, .r8, .r9, .rax]
         asm.push(.rbp)

@@ -15,6 +15,14 @@ import KilnABI
 #endif
 
 /// What a host function sees of its caller: the calling instance and its memory.
+///
+/// The calling instance is the one that imported the function into the import slot the
+/// call went through (docs/abi.md, "Wasm -> host"): each importing instance has its own
+/// slot, also for a host function another instance re-exported. A call through a
+/// funcref (`call_indirect`, `return_call_indirect`) reports the instance that created
+/// the funcref (its `ref.func` of the import, its table element), whichever instance
+/// makes the call; engines that pass the caller dynamically report the calling instance
+/// there.
 public struct Caller {
     /// The calling instance; nil when the host itself called the function.
     public let instance: Instance?
@@ -73,10 +81,12 @@ public final class HostFunction {
         return nil
     }
 
-    /// A `VMHostFunction {callback, context}` block for one import slot; the context
-    /// retains a ``HostImport`` (this object and the import's name) until `freeBlock`.
-    func makeBlock(importName: String) -> UnsafeMutableRawPointer {
+    /// A `VMHostFunction {callback, context, callerVmctx}` block for one import slot of
+    /// the instance whose vmctx is `importer`; the context retains a ``HostImport`` (this
+    /// object and the import's name) until `freeBlock`.
+    func makeBlock(importName: String, importer: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
         let block = UnsafeMutableRawPointer.allocate(byteCount: VMHostFunction.size, alignment: 16)
+        block.storeBytes(of: importer, toByteOffset: VMHostFunction.callerVmctx, as: UnsafeMutableRawPointer.self)
         block.storeBytes(
             of: unsafeBitCast(hostCallback, to: UnsafeRawPointer.self), toByteOffset: VMHostFunction.callback,
             as: UnsafeRawPointer.self)
@@ -124,8 +134,8 @@ private func hostErrorTrap(function: String, thrown error: HostFunctionError) ->
 private let hostCallback:
     @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt64>?) -> UInt32 = {
         block, callerVmctx, values in
-        // SAFETY: the stub passes the block Kiln built (makeBlock), the vmctx of the wasm
-        // caller and a buffer of max(params, results) slots.
+        // SAFETY: the stub passes the block Kiln built (makeBlock), the vmctx recorded in
+        // it (the importing instance's) and a buffer of max(params, results) slots.
         guard let block, let callerVmctx, let values else { return 1 }
         let record = Unmanaged<HostImport>.fromOpaque(
             block.load(fromByteOffset: VMHostFunction.context, as: UnsafeRawPointer.self)

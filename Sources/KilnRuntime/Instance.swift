@@ -130,7 +130,7 @@ public final class Instance {
         for entry in m.imports {
             guard case .function = entry.kind else { continue }
             if case .host(let h) = functions[functionImport].kind {
-                blocks.append(h.makeBlock(importName: "\(entry.module).\(entry.name)"))
+                blocks.append(h.makeBlock(importName: "\(entry.module).\(entry.name)", importer: context.raw))
             }
             functionImport += 1
         }

@@ -99,7 +99,7 @@ enum HandAssembled {
                  push r14
                  push r15
                  sub rsp, 8
-                 mov r14, rdi
+                 mov r13, rdi
                  mov rbx, rdx
                  mov rax, rsi
                  \(loads)
@@ -129,55 +129,55 @@ enum HandAssembled {
              ret
             .org \(At.load), 0xcc
              mov edi, edi
-             mov rax, [r14]
+             mov rax, [r13]
             .org \(At.loadSite), 0x90
              mov eax, [rax + rdi]
              ret
             .org \(At.callHost), 0xcc
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              sub rsp, 8
-             mov rax, [r14 + \(importSlot)]
-             mov r14, [r14 + \(importSlot + 8)]
+             mov rax, [r13 + \(importSlot)]
+             mov r13, [r13 + \(importSlot + 8)]
              call rax
-             mov r14, [rbp - 8]
+             mov r13, [rbp - 8]
              add eax, 1
              add rsp, 8
-             pop r14
+             pop r13
              pop rbp
              ret
             .org \(At.grow), 0xcc
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              sub rsp, 8
              mov esi, edi
-             mov rdi, r14
-             call [r14 + \(VMContextLayout.builtin(.memoryGrow))]
+             mov rdi, r13
+             call [r13 + \(VMContextLayout.builtin(.memoryGrow))]
              add rsp, 8
-             pop r14
+             pop r13
              pop rbp
              ret
             .org \(At.recurse), 0xcc
             .Lrecurse:
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              sub rsp, 8
              lea r11, [rsp]
-             mov r10, [r14 + \(VMContextLayout.storeContext)]
+             mov r10, [r13 + \(VMContextLayout.storeContext)]
              cmp r11, [r10]
              jb 1f
              call .Lrecurse
              add rsp, 8
-             pop r14
+             pop r13
              pop rbp
              ret
             .org \(At.recurseSite), 0x90
             1: ud2
             .org \(At.getGlobal), 0xcc
-             mov rax, [r14 + \(globalSlot)]
+             mov rax, [r13 + \(globalSlot)]
              ret
             .org \(At.div), 0xcc
              mov eax, edi
@@ -189,19 +189,18 @@ enum HandAssembled {
             .org \(At.hostStub), 0xcc
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              sub rsp, 24
              mov [rsp], rdi
-             mov rdi, r14
-             mov rsi, [rbp]
-             mov rsi, [rsi - 8]
+             mov rdi, r13
+             mov rsi, [r13 + \(VMHostFunction.callerVmctx)]
              mov rdx, rsp
-             call [r14 + \(VMHostFunction.callback)]
+             call [r13 + \(VMHostFunction.callback)]
              test eax, eax
              jnz 2f
              mov eax, [rsp]
              add rsp, 24
-             pop r14
+             pop r13
              pop rbp
              ret
             .org \(At.hostStubSite), 0x90

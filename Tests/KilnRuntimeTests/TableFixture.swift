@@ -1,7 +1,7 @@
 // A hand-assembled artifact with a funcref table, built without the compiler so the
 // runtime's table work (relocation, lazy trampoline + resolver, builtins, strategies) can
 // be tested on its own. Its `callIndirect` follows the call_indirect sequence of
-// docs/tables.md (ABI 5: r13 = slot address, r10 = funcref, r14 = funcref.vmctx) and its
+// docs/tables.md (ABI 5: r10 = slot address, r14 = funcref, r13 = funcref.vmctx) and its
 // lazy trampoline follows the trampoline described there (the lazy funcref is its own
 // vmctx; the lazy context is found through its u32 offset). Its functions keep a simpler
 // stack convention among themselves (nothing popped): only the table parts meet the runtime.
@@ -131,7 +131,7 @@ enum TableFixture {
                  push r14
                  push r15
                  sub rsp, 8
-                 mov r14, rdi
+                 mov r13, rdi
                  mov rbx, rdx
                  mov rax, rsi
                  \(loads)
@@ -151,22 +151,22 @@ enum TableFixture {
         let load =
             o.strategy == .checked
             ? """
-             mov r10, [r13]
-             test r10, r10
+             mov r14, [r10]
+             test r14, r14
              jnz 4f
-             mov rdi, r14
+             mov rdi, r13
              xor esi, esi
              mov edx, eax
-             call [r14 + \(VMContextLayout.builtin(.tableLazyInit))]
-             mov r10, rax
+             call [r13 + \(VMContextLayout.builtin(.tableLazyInit))]
+             mov r14, rax
              jmp 5f
-            4: and r10, -2
-            5: test r10, r10
+            4: and r14, -2
+            5: test r14, r14
              jz .Luninit
             """
             : """
-             mov r10, [r13]
-             test r10, r10
+             mov r14, [r10]
+             test r14, r14
              jz .Luninit
             """
         let saves = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"].enumerated().map {
@@ -206,24 +206,24 @@ enum TableFixture {
             .org \(At.callIndirect), 0xcc
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              sub rsp, 8
-             mov r11, [r14 + \(tablePointer)]
+             mov r11, [r13 + \(tablePointer)]
              mov eax, edi
              cmp rax, [r11 + \(VMTableDefinition.length)]
              jae .Lundef
              mov r11, [r11 + \(VMTableDefinition.base)]
-             lea r13, [r11 + rax * 8]
+             lea r10, [r11 + rax * 8]
             \(load)
-             mov rax, [r14 + \(VMContextLayout.typeIds)]
+             mov rax, [r13 + \(VMContextLayout.typeIds)]
              mov rax, [rax]
-             cmp [r10 + \(VMFuncRef.typeId)], rax
+             cmp [r14 + \(VMFuncRef.typeId)], rax
              jne .Lmismatch
-             mov r14, [r10 + \(VMFuncRef.vmctx)]
-             call [r10 + \(VMFuncRef.code)]
-             mov r14, [rbp - 8]
+             mov r13, [r14 + \(VMFuncRef.vmctx)]
+             call [r14 + \(VMFuncRef.code)]
+             mov r13, [rbp - 8]
              add rsp, 8
-             pop r14
+             pop r13
              pop rbp
              ret
             .org \(At.undefinedSite), 0xcc
@@ -235,16 +235,16 @@ enum TableFixture {
             .org \(At.fill), 0xcc
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              sub rsp, 8
              mov edx, edi
              mov r8d, esi
-             mov rdi, r14
+             mov rdi, r13
              xor esi, esi
              xor ecx, ecx
-             call [r14 + \(VMContextLayout.builtin(.tableFill))]
+             call [r13 + \(VMContextLayout.builtin(.tableFill))]
              add rsp, 8
-             pop r14
+             pop r13
              pop rbp
              ret
             .org \(At.wide), 0xcc
@@ -258,24 +258,24 @@ enum TableFixture {
              sub rsp, 176
             \(saves.joined(separator: "\n"))
             \(xsaves.joined(separator: "\n"))
-             mov r11d, [r14 + \(VMFuncRef.lazyContextOffset)]
-             mov rdi, r14
+             mov r11d, [r13 + \(VMFuncRef.lazyContextOffset)]
+             mov rdi, r13
              sub rdi, r11
-             mov rsi, r13
-             mov rdx, r14
+             mov rsi, r10
+             mov rdx, r13
              call [rdi + \(VMLazyContext.resolver)]
-             mov r10, rax
+             mov r14, rax
             \(restores.joined(separator: "\n"))
             \(xrestores.joined(separator: "\n"))
-             mov r14, [r10 + \(VMFuncRef.vmctx)]
+             mov r13, [r14 + \(VMFuncRef.vmctx)]
              mov rsp, rbp
              pop rbp
-             jmp [r10 + \(VMFuncRef.code)]
+             jmp [r14 + \(VMFuncRef.code)]
             \(types.indices.map(entry).joined(separator: "\n"))
             .org \(At.sweep), 0xcc
              push rbp
              mov rbp, rsp
-             push r14
+             push r13
              push rbx
              push r12
              sub rsp, 8
@@ -284,13 +284,13 @@ enum TableFixture {
              mov qword ptr [rsp], 0
             6: cmp ebx, r12d
              jae 7f
-             mov r11, [r14 + \(tablePointer)]
+             mov r11, [r13 + \(tablePointer)]
              mov r11, [r11 + \(VMTableDefinition.base)]
-             lea r13, [r11 + rbx * 8]
-             mov r10, [r13]
-             mov r14, [r10 + \(VMFuncRef.vmctx)]
-             call [r10 + \(VMFuncRef.code)]
-             mov r14, [rbp - 8]
+             lea r10, [r11 + rbx * 8]
+             mov r14, [r10]
+             mov r13, [r14 + \(VMFuncRef.vmctx)]
+             call [r14 + \(VMFuncRef.code)]
+             mov r13, [rbp - 8]
              add dword ptr [rsp], eax
              inc ebx
              jmp 6b
@@ -298,7 +298,7 @@ enum TableFixture {
              add rsp, 8
              pop r12
              pop rbx
-             pop r14
+             pop r13
              pop rbp
              ret
             .org 0x600, 0xcc

@@ -46,7 +46,7 @@ import Testing
     @Test(arguments: 0...4)
     func calleePopsAnOddArgumentArea(_ stackArguments: Int) throws {
         let params = (0..<(6 + stackArguments)).map { "i64 %a\($0)" }.joined(separator: ", ")
-        let ir = "define swifttailcc i64 @f(ptr swiftasync %c, ptr swiftself %s, \(params)) { ret i64 %a0 }\n"
+        let ir = "define swifttailcc i64 @f(ptr swiftself %c, ptr nest %s, \(params)) { ret i64 %a0 }\n"
         guard let asm = try Self.assemble(ir) else { return }
         #expect(Self.body(asm, "f").last == "retq $\(8 * (stackArguments | 1))")
     }
@@ -54,7 +54,7 @@ import Testing
     /// Four integer results in rax, rdx, rcx, r8; four floats in xmm0-xmm3.
     @Test func resultRegisters() throws {
         let ir = """
-            define swifttailcc {i64, double, i64, double, i64, double, i64, double} @f(ptr swiftasync %c, ptr swiftself %s) {
+            define swifttailcc {i64, double, i64, double, i64, double, i64, double} @f(ptr swiftself %c, ptr nest %s) {
               ret {i64, double, i64, double, i64, double, i64, double} {i64 1, double 1.0, i64 2, double 2.0, i64 3, double 3.0, i64 4, double 4.0}
             }
             """
@@ -69,7 +69,7 @@ import Testing
     /// A fifth integer result demotes them all to a buffer whose address is in rax.
     @Test func fiveResultsGoThroughRax() throws {
         let ir = """
-            define swifttailcc {i64, i64, i64, i64, i64} @f(ptr swiftasync %c, ptr swiftself %s) {
+            define swifttailcc {i64, i64, i64, i64, i64} @f(ptr swiftself %c, ptr nest %s) {
               ret {i64, i64, i64, i64, i64} {i64 1, i64 2, i64 3, i64 4, i64 5}
             }
             """
@@ -82,7 +82,7 @@ import Testing
     /// the caller's to restore.
     @Test func calleeSavedRegisters() throws {
         let ir = """
-            define swifttailcc i64 @f(ptr swiftasync %c, ptr swiftself %s) {
+            define swifttailcc i64 @f(ptr swiftself %c, ptr nest %s) {
               call void asm sideeffect "", "~{rbx},~{r12},~{r13},~{r14},~{r15}"()
               ret i64 0
             }
@@ -90,5 +90,43 @@ import Testing
         guard let asm = try Self.assemble(ir) else { return }
         let pushes = Set(Self.body(asm, "f").filter { $0.hasPrefix("pushq") })
         #expect(pushes == ["pushq %rbx", "pushq %r12", "pushq %r15"])
+    }
+
+    /// The vmctx (`swiftself`) arrives in r13 and the slot address (`nest`) in r10; a
+    /// call passes them there, and a `musttail` call passes them on.
+    @Test func vmctxInR13SlotInR10() throws {
+        let ir = """
+            declare swifttailcc i64 @g(ptr swiftself, ptr nest, i64)
+            define swifttailcc i64 @f(ptr swiftself %c, ptr nest %s, i64 %x) {
+              %v = load i64, ptr %c
+              %w = load i64, ptr %s
+              %y = add i64 %v, %w
+              %r = musttail call swifttailcc i64 @g(ptr swiftself %s, ptr nest %c, i64 %y)
+              ret i64 %r
+            }
+            """
+        guard let asm = try Self.assemble(ir) else { return }
+        let body = Self.body(asm, "f").joined(separator: "\n")
+        #expect(body.contains("(%r13)"), "\(body)")
+        #expect(body.contains("(%r10)"), "\(body)")
+        #expect(body.contains("jmp g"), "\(body)")
+    }
+
+    /// With frame pointers, a function with a `swiftself` vmctx gets a plain frame: no
+    /// Swift async frame (no extra context slot, no `bts`/`btr` on rbp), which LLVM
+    /// builds for a `swiftasync` parameter (docs/codegen.md, "The optimizing tier").
+    @Test func noAsyncFrame() throws {
+        let ir = """
+            declare swifttailcc i64 @g(ptr swiftself, ptr nest, i64)
+            define swifttailcc i64 @f(ptr swiftself %c, ptr nest %s, i64 %x) "frame-pointer"="all" {
+              %r = call swifttailcc i64 @g(ptr swiftself %c, ptr nest %s, i64 %x)
+              %y = add i64 %r, 1
+              ret i64 %y
+            }
+            """
+        guard let asm = try Self.assemble(ir) else { return }
+        let body = Self.body(asm, "f")
+        #expect(Array(body.prefix(2)) == ["pushq %rbp", "movq %rsp, %rbp"], "\(body)")
+        #expect(!body.contains { $0.hasPrefix("bts") || $0.hasPrefix("btr") || $0 == "pushq %r14" }, "\(body)")
     }
 }
