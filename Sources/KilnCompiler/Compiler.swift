@@ -15,9 +15,10 @@ public enum CompilerTier: String, Sendable, CaseIterable {
     /// Kiln's single-pass code generator: fast to compile.
     case baseline
 
-    /// The tier used when none is named (the optimizing tier becomes the default once it
-    /// passes everything the baseline passes).
-    public static var `default`: CompilerTier { .baseline }
+    /// The tier used when none is named: the optimizing tier, as `wasmtime compile` uses
+    /// its optimizer, where this build has it (LLVM was installed when Kiln was built);
+    /// the baseline otherwise.
+    public static var `default`: CompilerTier { Compiler.hasOptimizingTier ? .optimizing : .baseline }
 }
 
 /// Options of one compilation.
