@@ -20,21 +20,7 @@ extension FuzzSession {
             count("not-run-imports")
             return nil
         }
-        if case .error(let message) = reference.instantiation {
-            if message.contains("resource limit") || message == ReferenceRunner.outOfFuel {
-                count("inconclusive")
-                return nil
-            }
-            return Finding(kind: .generatorInvalid, slug: "reference-refused", detail: "reference: \(message)", input: wasm)
-        }
-        let limited = reference.calls.contains {
-            if case .error(let m) = $0 { return m.contains("resource limit") }
-            return false
-        }
-        if reference.calls.contains(.error(ReferenceRunner.outOfFuel)) || limited {
-            count("inconclusive")
-            return nil
-        }
+        if let verdict = judgeable(reference, wasm) { return verdict.finding }
         for strategy in strategies {
             var runs: [RunOutcome] = []
             for tier in [CompilerTier.baseline, .optimizing] {

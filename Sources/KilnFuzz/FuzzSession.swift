@@ -148,19 +148,19 @@ public final class FuzzSession {
         }
     }
 
-    /// Differential check of a module the reference should find valid: every Kiln
-    /// configuration against the reference.
-    func checkValid(_ wasm: [UInt8], exactNaNs: Bool) -> Finding? {
-        guard let (plan, reference) = ReferenceRunner.run(wasm) else {
-            count("not-run-imports")
-            return nil
-        }
+    /// Why a reference run cannot be compared against, if it cannot: the reference
+    /// refused to instantiate the module (a generator bug, reported as `finding`) or ran
+    /// out of fuel or resources (counted as inconclusive, `finding` nil).
+    struct Unjudgeable { let finding: Finding? }
+
+    func judgeable(_ reference: RunOutcome, _ wasm: [UInt8]) -> Unjudgeable? {
         if case .error(let message) = reference.instantiation {
             if message.contains("resource limit") || message == ReferenceRunner.outOfFuel {
                 count("inconclusive")
-                return nil
+                return Unjudgeable(finding: nil)
             }
-            return Finding(kind: .generatorInvalid, slug: "reference-refused", detail: "reference: \(message)", input: wasm)
+            return Unjudgeable(
+                finding: Finding(kind: .generatorInvalid, slug: "reference-refused", detail: "reference: \(message)", input: wasm))
         }
         let limited = reference.calls.contains {
             if case .error(let m) = $0 { return m.contains("resource limit") }
@@ -168,8 +168,19 @@ public final class FuzzSession {
         }
         if reference.calls.contains(.error(ReferenceRunner.outOfFuel)) || limited {
             count("inconclusive")
+            return Unjudgeable(finding: nil)
+        }
+        return nil
+    }
+
+    /// Differential check of a module the reference should find valid: every Kiln
+    /// configuration against the reference.
+    func checkValid(_ wasm: [UInt8], exactNaNs: Bool) -> Finding? {
+        guard let (plan, reference) = ReferenceRunner.run(wasm) else {
+            count("not-run-imports")
             return nil
         }
+        if let verdict = judgeable(reference, wasm) { return verdict.finding }
         count("calls", plan.count)
         for outcome in reference.calls {
             if case .trap(let kind) = outcome { count("trapped-\(ReproducerStore.slug(kind.message))") }
