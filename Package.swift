@@ -147,7 +147,7 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "OptimizingTierTests",
-            dependencies: ["KilnCompiler", "KilnRuntime", "KilnFrontend", "KilnABI"], swiftSettings: settings),
+            dependencies: ["KilnCompiler", "KilnRuntime", "KilnFrontend", "KilnABI", "KilnCodegen"], swiftSettings: settings),
         .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),
     ]

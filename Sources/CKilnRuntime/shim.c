@@ -77,6 +77,15 @@ void kiln_unregister_code(int handle) {
 
 int kiln_registered_code_count(void) { return atomic_load(&live_count); }
 
+int kiln_code_is_registered(uintptr_t address) {
+    int hw = atomic_load(&registry_high_water);
+    for (int i = 0; i < hw; i++) {
+        kiln_code_slot *s = &registry[i];
+        if (atomic_load(&s->state) == SLOT_LIVE && address >= s->start && address < s->end) return 1;
+    }
+    return 0;
+}
+
 // Async-signal-safe: atomics and plain reads only.
 static int lookup_trap(uintptr_t pc, uint32_t *kind, void **cookie) {
     int hw = atomic_load(&registry_high_water);

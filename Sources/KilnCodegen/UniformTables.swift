@@ -46,7 +46,7 @@ public enum UniformTables {
             if case .table(let t) = export.descriptor { candidates.remove(t) }
         }
         guard !candidates.isEmpty else { return [:] }
-        for t in TableWrites.scan(module) {
+        for t in TableUses.scan(module).writes {
             let limits = module.tables[Int(t.table)].limits
             if t.grows && limits.max == limits.min { continue }
             candidates.remove(t.table)
@@ -85,34 +85,46 @@ public enum UniformTables {
     }
 }
 
-/// Which tables the function bodies write or grow (one pass over the code).
-private struct TableWrites: AnyInstructionVisitor {
+/// Which tables the function bodies write or grow, which they read a funcref out of
+/// (`table.get`, the source of `table.copy`) and which they tail-call through
+/// (`return_call_indirect`), in one pass over the code.
+struct TableUses: AnyInstructionVisitor {
     typealias VisitorError = Never
     var binaryOffset = 0
     var writes: [(table: UInt32, grows: Bool)] = []
+    var reads: Set<UInt32> = []
+    var tailCalledThrough: Set<UInt32> = []
 
     mutating func visit(_ instruction: Instruction) {
         switch instruction {
         case .tableSet(let t), .tableFill(let t): writes.append((t, false))
-        case .tableCopy(let dst, _): writes.append((dst, false))
+        case .tableCopy(let dst, let src):
+            writes.append((dst, false))
+            reads.insert(src)
         case .tableInit(_, let t): writes.append((t, false))
         case .tableGrow(let t): writes.append((t, true))
+        case .tableGet(let t): reads.insert(t)
+        case .returnCallIndirect(_, let t): tailCalledThrough.insert(t)
         default: break
         }
     }
 
-    static func scan(_ module: WasmModule) -> [(table: UInt32, grows: Bool)] {
-        var visitor = TableWrites()
+    static func scan(_ module: WasmModule) -> TableUses {
+        var visitor = TableUses()
         for body in module.bodies {
             var parser = ExpressionParser(code: body)
             // The module is validated: a decoding failure cannot happen here; if it did,
-            // treat every table as written (the general path is always correct).
+            // treat every table as written and read (the general path is always correct).
             do {
                 while let next = try parser.parse() { try next(visitor: &visitor) }
             } catch {
-                return (0..<module.tables.count).map { (UInt32($0), false) }
+                var all = TableUses()
+                all.writes = (0..<module.tables.count).map { (UInt32($0), false) }
+                all.reads = Set((0..<module.tables.count).map { UInt32($0) })
+                all.tailCalledThrough = all.reads
+                return all
             }
         }
-        return visitor.writes
+        return visitor
     }
 }

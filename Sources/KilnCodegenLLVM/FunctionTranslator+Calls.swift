@@ -37,7 +37,11 @@ extension FunctionTranslator {
             LLVMSetMetadata(offset, ir.invariantKind, ir.invariantNode)
             var byteOffset: LLVMValueRef? = offset
             let code = LLVMBuildGEP2(builder, ir.i8, array, &byteOffset, 1, "")!
-            emitCall(callee, target: code, context: vmctx, slot: nil, tail: tail)
+            // An internal table's functions use the internal convention (InternalFunctions).
+            let convention =
+                module.internalFunctions.internalTables.contains(table)
+                ? module.internalSignatures[Int(typeIndex)] : callee
+            emitCall(convention, target: code, context: vmctx, slot: nil, tail: tail)
             return
         }
         let (definition, baseInvariant) = tableDefinition(table)
@@ -116,7 +120,7 @@ extension FunctionTranslator {
         }
         values.append(context)
         values.append(slot ?? LLVMGetUndef(ir.ptr))
-        for (value, kind) in zip(args, kinds.parameters) { values.append(toABI(value, kind)) }
+        for (value, kind) in zip(args, kinds.parameters) { values.append(toABI(value, kind, widen: callee.widensI32)) }
         let call = values.withUnsafeMutableBufferPointer {
             LLVMBuildCall2(builder, callee.type, target, $0.baseAddress, UInt32($0.count), "")!
         }
@@ -140,10 +144,10 @@ extension FunctionTranslator {
                 push(load)
             }
         } else if results.count == 1 {
-            push(fromABI(call, results[0]))
+            push(fromABI(call, results[0], widened: callee.widensI32))
         } else {
             for (k, kind) in results.enumerated() {
-                push(fromABI(LLVMBuildExtractValue(builder, call, UInt32(k), ""), kind))
+                push(fromABI(LLVMBuildExtractValue(builder, call, UInt32(k), ""), kind, widened: callee.widensI32))
             }
         }
     }

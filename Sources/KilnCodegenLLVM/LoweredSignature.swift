@@ -8,13 +8,25 @@ import KilnABI
 /// results in up to four integer and four float registers, or all in a caller-provided
 /// buffer passed as `sret` when they do not fit. The one place the LLVM tier encodes the
 /// ABI; the baseline tier's `CallingConvention` is its twin.
+///
+/// An internal function (``InternalFunctions``: reachable only by direct calls from this
+/// module's code) uses the same parameters and results under `swiftcc` instead: no
+/// callee-popped argument area, so a plain `ret`, and r13 / x20 preserved across calls;
+/// its i32 values travel as LLVM `i32` (upper bits unspecified), since only LLVM code of
+/// this module calls it.
 struct LoweredSignature {
     /// `swifttailcc` (LLVM's `CallingConv::SwiftTail`; not in the C API's enum).
     static let callingConvention: UInt32 = 20
+    /// `swiftcc` (LLVM's `CallingConv::Swift`), for internal functions.
+    static let internalCallingConvention: UInt32 = 16
     /// Per class: how many results fit in registers.
     static let resultRegistersPerClass = 4
 
     let signature: Signature
+    /// The LLVM calling convention: ``callingConvention`` or ``internalCallingConvention``.
+    let convention: UInt32
+    /// Whether i32 values cross the call as zero-extended i64 (the shared convention).
+    let widensI32: Bool
     let type: LLVMTypeRef
     /// Results go to the `sret` buffer (parameter 0): 8 bytes per result.
     let resultsInMemory: Bool
@@ -25,8 +37,11 @@ struct LoweredSignature {
     var slotParameter: UInt32 { vmctxParameter + 1 }
     var firstWasmParameter: UInt32 { vmctxParameter + 2 }
 
-    init(_ signature: Signature, in ir: IRContext) {
+    init(_ signature: Signature, in ir: IRContext, isInternal: Bool = false) {
         self.signature = signature
+        convention = isInternal ? Self.internalCallingConvention : Self.callingConvention
+        widensI32 = !isInternal
+        let widens = widensI32
         let ints = signature.results.filter(\.isIntegerClass).count
         resultsInMemory =
             ints > Self.resultRegistersPerClass
@@ -35,22 +50,24 @@ struct LoweredSignature {
         if resultsInMemory { params.append(ir.ptr) }
         params.append(ir.ptr)  // vmctx
         params.append(ir.ptr)  // table slot (lazy trampoline), ignored by callees
-        params += signature.parameters.map { Self.abiType($0, ir) }
+        params += signature.parameters.map { Self.abiType($0, ir, widensI32: widens) }
         if resultsInMemory || signature.results.isEmpty {
             returnType = ir.void
         } else if signature.results.count == 1 {
-            returnType = Self.abiType(signature.results[0], ir)
+            returnType = Self.abiType(signature.results[0], ir, widensI32: widens)
         } else {
-            returnType = ir.structType(signature.results.map { Self.abiType($0, ir) })
+            returnType = ir.structType(signature.results.map { Self.abiType($0, ir, widensI32: widens) })
         }
         type = ir.functionType(returnType, params)
     }
 
     /// The type a value has in registers and across calls: i32 is passed as i64
-    /// (zero-extended), references as i64 (a pointer or a tagged handle, 0 = null).
-    static func abiType(_ kind: ValueKind, _ ir: IRContext) -> LLVMTypeRef {
+    /// (zero-extended) under the shared convention, references as i64 (a pointer or a
+    /// tagged handle, 0 = null).
+    static func abiType(_ kind: ValueKind, _ ir: IRContext, widensI32: Bool = true) -> LLVMTypeRef {
         switch kind {
-        case .i32, .i64, .funcref, .externref, .v128: return ir.i64
+        case .i32: return widensI32 ? ir.i64 : ir.i32
+        case .i64, .funcref, .externref, .v128: return ir.i64
         case .f32: return ir.f32
         case .f64: return ir.f64
         }
@@ -79,12 +96,12 @@ struct LoweredSignature {
     }
 
     func applyAttributes(toFunction f: LLVMValueRef, ir: IRContext) {
-        LLVMSetFunctionCallConv(f, Self.callingConvention)
+        LLVMSetFunctionCallConv(f, convention)
         applyAttributes(ir: ir) { LLVMAddAttributeAtIndex(f, $0, $1) }
     }
 
     func applyAttributes(toCall call: LLVMValueRef, ir: IRContext) {
-        LLVMSetInstructionCallConv(call, Self.callingConvention)
+        LLVMSetInstructionCallConv(call, convention)
         applyAttributes(ir: ir) { LLVMAddCallSiteAttribute(call, $0, $1) }
     }
 }

@@ -12,8 +12,11 @@ final class ModuleTranslation {
     let isa: TargetISA
     let module: LLVMModuleRef
     let builder: LLVMBuilderRef
-    /// Per type index.
+    /// Per type index, under the shared convention.
     let loweredSignatures: [LoweredSignature]
+    /// Per type index, under the internal convention (``InternalFunctions``).
+    let internalSignatures: [LoweredSignature]
+    let internalFunctions: InternalFunctions
     private var functions: [UInt32: LLVMValueRef] = [:]
     /// Tables whose contents never change (``UniformTables``).
     let uniformTables: [UInt32: UniformTable]
@@ -21,19 +24,21 @@ final class ModuleTranslation {
     private var uninitializedStub: LLVMValueRef?
 
     init(
-        env: ModuleEnvironment, isa: TargetISA, uniformTables: [UInt32: UniformTable], name: String, triple: String,
-        dataLayout: String
+        env: ModuleEnvironment, isa: TargetISA, uniformTables: [UInt32: UniformTable],
+        internalFunctions: InternalFunctions, name: String, triple: String, dataLayout: String
     ) {
         ir = IRContext()
         self.env = env
         self.isa = isa
         self.uniformTables = uniformTables
+        self.internalFunctions = internalFunctions
         module = LLVMModuleCreateWithNameInContext(name, ir.context)
         LLVMSetTarget(module, triple)
         LLVMSetDataLayout(module, dataLayout)
         builder = LLVMCreateBuilderInContext(ir.context)
         let ir = ir
         loweredSignatures = env.signatures.map { LoweredSignature($0, in: ir) }
+        internalSignatures = env.signatures.map { LoweredSignature($0, in: ir, isInternal: true) }
     }
 
     deinit {
@@ -44,8 +49,12 @@ final class ModuleTranslation {
     /// The symbol of function `index` in the objects (placement resolves it).
     static func symbolName(_ index: UInt32) -> String { "kiln_wasm_\(index)" }
 
+    /// How function `index` is called: under the internal convention if it is one of
+    /// this module's internal functions, else the shared one.
     func signature(ofFunction index: UInt32) -> LoweredSignature {
-        loweredSignatures[env.typeIndex(ofFunction: index)]
+        let type = env.typeIndex(ofFunction: index)
+        return internalFunctions.contains(function: index, importedCount: env.module.importedFunctionCount)
+            ? internalSignatures[type] : loweredSignatures[type]
     }
 
     /// Defined function `index`, declared on first use (defined if it is translated here).

@@ -38,7 +38,10 @@ public struct OptimizingBackend: Backend {
         var text = masm.codeBytes
         while text.count % Self.placementAlignment != 0 { text.append(0xCC) }
 
-        let objects = try compileObjects(env: env, uniformTables: UniformTables.analyze(module))
+        let uniformTables = UniformTables.analyze(module)
+        let objects = try compileObjects(
+            env: env, uniformTables: uniformTables,
+            internalFunctions: InternalFunctions(module, uniformTables: uniformTables))
         var placement = ObjectPlacement(base: text.count, isa: target)
         for object in objects { try placement.add(object: object) }
         try placement.resolve()
@@ -61,9 +64,9 @@ public struct OptimizingBackend: Backend {
 
     /// Splits the defined functions into contiguous partitions of similar body size and
     /// compiles each to an object on its own thread.
-    func compileObjects(env: ModuleEnvironment, uniformTables: [UInt32: UniformTable]) throws(CompileError)
-        -> [[UInt8]]
-    {
+    func compileObjects(
+        env: ModuleEnvironment, uniformTables: [UInt32: UniformTable], internalFunctions: InternalFunctions
+    ) throws(CompileError) -> [[UInt8]] {
         let module = env.module
         let count = module.bodies.count
         guard count > 0 else { return [] }
@@ -88,7 +91,8 @@ public struct OptimizingBackend: Backend {
             DispatchQueue.concurrentPerform(iterations: ranges.count) { p in
                 slots.value[p] = Result { () throws(CompileError) -> [UInt8] in
                     try Self.compilePartition(
-                        env: env, uniformTables: uniformTables, functions: ranges[p], target: target, index: p)
+                        env: env, uniformTables: uniformTables, internalFunctions: internalFunctions,
+                        functions: ranges[p], target: target, index: p)
                 }
             }
         }
@@ -96,12 +100,13 @@ public struct OptimizingBackend: Backend {
     }
 
     static func compilePartition(
-        env: ModuleEnvironment, uniformTables: [UInt32: UniformTable], functions: Range<Int>, target: TargetISA,
-        index: Int
+        env: ModuleEnvironment, uniformTables: [UInt32: UniformTable], internalFunctions: InternalFunctions,
+        functions: Range<Int>, target: TargetISA, index: Int
     ) throws(CompileError) -> [UInt8] {
         let emitter = try ObjectEmitter(isa: target)
         let translation = ModuleTranslation(
-            env: env, isa: target, uniformTables: uniformTables, name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
+            env: env, isa: target, uniformTables: uniformTables, internalFunctions: internalFunctions,
+            name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
         let imported = env.module.importedFunctionCount
         for i in functions {
             var translator = try FunctionTranslator(module: translation, functionIndex: UInt32(imported + i))

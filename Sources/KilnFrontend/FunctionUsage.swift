@@ -22,12 +22,27 @@ public struct FunctionUsage: Sendable, Equatable {
     public var callWeight = 0
     /// Loads and stores, weighted.
     public var memoryWeight = 0
+    /// Whether the body has a tail call (`return_call`, `return_call_indirect`,
+    /// `return_call_ref`).
+    public var makesTailCalls = false
+    /// The functions it names in `return_call`, and in
+    /// `ref.func` (which validation limits to functions declared elsewhere, kept here so
+    /// a caller need not trust that): the code generator must reach these through the
+    /// shared calling convention (``InternalFunctions``).
+    public var tailCallees: [UInt32] = []
+    public var referencedFunctions: [UInt32] = []
 
-    public init(localWeights: [Int], makesCalls: Bool = false, callWeight: Int = 0, memoryWeight: Int = 0) {
+    public init(
+        localWeights: [Int], makesCalls: Bool = false, callWeight: Int = 0, memoryWeight: Int = 0,
+        makesTailCalls: Bool = false, tailCallees: [UInt32] = [], referencedFunctions: [UInt32] = []
+    ) {
         self.localWeights = localWeights
         self.makesCalls = makesCalls
         self.callWeight = callWeight
         self.memoryWeight = memoryWeight
+        self.makesTailCalls = makesTailCalls
+        self.tailCallees = tailCallees
+        self.referencedFunctions = referencedFunctions
     }
 
     /// What one instruction inside `loopDepth` enclosing loops counts for: 8 per loop,
@@ -99,15 +114,28 @@ struct FunctionUsageCounter: InstructionVisitor, ~Copyable {
 
     mutating func visitCall(functionIndex: UInt32) { called() }
     mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) { called() }
-    mutating func visitReturnCall(functionIndex: UInt32) { called() }
-    mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) { called() }
+    mutating func visitReturnCall(functionIndex: UInt32) {
+        called()
+        usage.makesTailCalls = true
+        usage.tailCallees.append(functionIndex)
+    }
+    mutating func visitReturnCallIndirect(typeIndex: UInt32, tableIndex: UInt32) {
+        called()
+        usage.makesTailCalls = true
+    }
     mutating func visitMemoryGrow(memory: UInt32) { called() }
     mutating func visitMemoryFill(memory: UInt32) { called() }
     mutating func visitMemoryCopy(dstMem: UInt32, srcMem: UInt32) { called() }
     // Every other operator the code generator lowers to a builtin (a C call) or a call.
     mutating func visitCallRef(typeIndex: UInt32) { called() }
-    mutating func visitReturnCallRef(typeIndex: UInt32) { called() }
-    mutating func visitRefFunc(functionIndex: UInt32) { called() }
+    mutating func visitReturnCallRef(typeIndex: UInt32) {
+        called()
+        usage.makesTailCalls = true
+    }
+    mutating func visitRefFunc(functionIndex: UInt32) {
+        called()
+        usage.referencedFunctions.append(functionIndex)
+    }
     mutating func visitMemoryInit(dataIndex: UInt32, memory: UInt32) { called() }
     mutating func visitDataDrop(dataIndex: UInt32) { called() }
     mutating func visitTableInit(elemIndex: UInt32, table: UInt32) { called() }

@@ -245,5 +245,11 @@ public struct ExportDescription: Sendable, Equatable {
 /// How many modules' code ranges are registered with the signal handler (tests).
 package func kilnRegisteredCodeCount() -> Int { Int(kiln_registered_code_count()) }
 
+/// Test hook: whether `module`'s code is registered with the trap handler.
+package func kilnIsCodeRegistered(_ module: Module) -> Bool {
+    guard let base = module.codeBase else { return false }
+    return kiln_code_is_registered(UInt(bitPattern: base)) != 0
+}
+
 /// How many wasm calls are active on this thread (tests).
 package func kilnInvokeDepth() -> Int { Int(kiln_invoke_depth()) }

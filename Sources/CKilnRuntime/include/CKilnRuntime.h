@@ -119,6 +119,9 @@ int kiln_invoke_depth(void);
 /// Test hook: how many trap-table registrations are live.
 int kiln_registered_code_count(void);
 
+/// Test hook: whether a live registration covers `address`.
+int kiln_code_is_registered(uintptr_t address);
+
 #ifdef __cplusplus
 }
 #endif
