@@ -213,13 +213,12 @@ public protocol MacroAssembler {
     /// Pads the code with the ISA's filler (a trapping instruction) up to a multiple of
     /// `alignment`.
     mutating func alignCode(to alignment: Int)
-    /// Direct calls emitted so far: where each one's target field is and which function
-    /// (whole index space) it calls.
-    var directCalls: [(at: Int, function: UInt32)] { get }
-    /// Makes the direct call at `at` reach the code at offset `target`.
+    /// The trap sites and direct calls emitted so far (shared bookkeeping; the backend
+    /// records into it as it emits).
+    var records: CodeRecords { get }
+    /// Makes the direct call whose target field is at `at` (a ``CodeRecords/directCalls``
+    /// entry) reach the code at offset `target`.
     mutating func patchDirectCall(at: Int, to target: Int)
-    /// Every trapping instruction emitted so far.
-    var trapSites: [TrapSite] { get }
     /// The code emitted so far.
     var codeBytes: [UInt8] { get }
     /// The host->wasm entry trampoline of a signature (docs/abi.md).

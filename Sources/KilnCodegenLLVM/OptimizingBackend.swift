@@ -51,7 +51,7 @@ public struct OptimizingBackend: Backend {
             }
             code.functions.append((UInt32(symbol.offset), UInt32(symbol.size)))
         }
-        code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
+        code.trapSites = masm.records.sortedTrapSites
         code.text = text
         return code
     }
