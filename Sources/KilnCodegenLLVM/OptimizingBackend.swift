@@ -34,9 +34,10 @@ public struct OptimizingBackend: Backend {
         var code = CompiledCode()
         var masm = X64MacroAssembler(capacity: 4096)
         ModuleCompiler.emitTrampolines(module, env: env, masm: &masm, into: &code)
+        // LLVM's code follows the trampolines, padded with the ISA's filler.
+        masm.alignCode(to: Self.placementAlignment)
         if let failure = masm.internalFailure { throw CompileError.internalError(failure) }
         var text = masm.codeBytes
-        while text.count % Self.placementAlignment != 0 { text.append(0xCC) }
 
         let objects = try compileObjects(env: env, uniformTables: UniformTables.analyze(module))
         var placement = ObjectPlacement(base: text.count, isa: target)
