@@ -291,10 +291,16 @@ public protocol MacroAssembler {
     mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm)
     /// Whether ``intBinary(_:_:dst:lhs:rhs:)`` takes `dst != lhs` for this operation.
     func supportsThreeOperand(_ op: IntBinOp, _ rhs: RegImm) -> Bool
-    /// Whether the constant `value` (an i32 sign-extended from its 32 bits) can be the
-    /// right operand of `use` as an immediate (`RegImm.imm`); otherwise the lowering puts
-    /// it in a register. Each ISA answers for its encodings (x86-64: a sign-extended
-    /// imm32; AArch64 has 12-bit arithmetic and bitmask logical immediates).
+    /// Whether the constant `value` (an i32 constant sign-extended from its 32 bits, or
+    /// an i64 constant; the lowering asks only about values that fit an Int32) can be
+    /// the right operand of `use` as an immediate (`RegImm.imm`); otherwise the lowering
+    /// puts it in a register. Each ISA answers for its encodings (x86-64: a sign-extended
+    /// imm32; AArch64 has 12-bit arithmetic and bitmask logical immediates). The lowering
+    /// asks for every constant operand of a binary operation or comparison and for each
+    /// case number of a `br_table`'s compare chain. It passes an immediate without asking
+    /// only where every ISA has the form: comparisons with 0 (`eqz`, `ref.is_null`, the
+    /// condition of `if`/`br_if`) and constant shift and rotate counts, taken modulo the
+    /// width.
     func encodesImmediate(_ value: Int64, for use: ImmediateUse, _ size: OperandSize) -> Bool
     mutating func intUnary(_ op: IntUnOp, _ size: OperandSize, dst: Reg, src: Reg)
     /// Division and remainder with the spec's traps; operands in
