@@ -145,7 +145,8 @@ public protocol CallingConvention {
     static var callerSavedLocalGPRs: [Reg] { get }
     /// Caller-saved float registers (a subset of ``allocatableFPRs``) for float locals.
     static var localFPRs: [Reg] { get }
-    /// Where each parameter is passed, in order.
+    /// Where each parameter is passed, in order. An i32 in a register is zero-extended
+    /// to 64 bits (see ``MacroAssembler``), as are i32 results in registers.
     static func parameterLocations(_ params: [ValueKind]) -> [ArgLocation]
     /// Where each result is returned, in order: all in registers, or (when they do not
     /// fit) all in the caller's result buffer.
@@ -196,6 +197,25 @@ public struct TablePlace: Sendable {
 /// operation kinds, and scratch registers handed out only inside ``withScratch(_:_:)``.
 /// The value stack, control frames and register allocation are the lowering's; flags
 /// never live across two calls (compare and branch/set/select are one call).
+///
+/// **An i32 in a general-purpose register is zero-extended**: the upper 32 bits of the
+/// 64-bit register are zero, always, in both tiers and across calls (docs/abi.md,
+/// "Internal calling convention"). Every requirement that writes an i32 into a register
+/// must keep it so: ``OperandSize/s32`` arithmetic, unary operations and division,
+/// `i32WrapI64` and the other extends to i32, moves, constants and loads of kind
+/// ``ValueKind/i32``, the 32-bit and narrower ``wasmLoad(_:dst:address:offset:)``s,
+/// ``compareAndSet(_:dst:lhs:rhs:)``, ``compareAndSelect(_:lhs:rhs:dst:other:_:)`` of
+/// i32 values, truncations to s32, ``reinterpret(dst:src:_:)`` to s32, ``tableSize(dst:table:)``
+/// and ``memorySize(dst:)``. Both ISAs do this for free (an x86-64 32-bit destination
+/// and an AArch64 W-register write clear the upper half). The lowering relies on it
+/// without emitting anything: `i64.extend_i32_u` only changes the value's type, a memory
+/// address (``wasmLoad(_:dst:address:offset:)``, ``wasmStore(_:src:address:offset:)``)
+/// and a table index (``loadFuncRefForCall(table:tableIndex:index:typeIndex:strategy:)``)
+/// are used as 64-bit registers as they are, and i32 arguments and results are passed
+/// as they are (the optimizing tier passes i32 as a zero-extended i64, so a callee of
+/// either tier may rely on it). The one producer outside this contract is a builtin (C
+/// leaves the upper half of an i32 result unspecified): the lowering extends its result
+/// with `i32WrapI64`.
 public protocol MacroAssembler {
     associatedtype ABI: CallingConvention
     /// An address the target can load from / store to in one instruction.
@@ -213,13 +233,12 @@ public protocol MacroAssembler {
     /// Pads the code with the ISA's filler (a trapping instruction) up to a multiple of
     /// `alignment`.
     mutating func alignCode(to alignment: Int)
-    /// Direct calls emitted so far: where each one's target field is and which function
-    /// (whole index space) it calls.
-    var directCalls: [(at: Int, function: UInt32)] { get }
-    /// Makes the direct call at `at` reach the code at offset `target`.
+    /// The trap sites and direct calls emitted so far (shared bookkeeping; the backend
+    /// records into it as it emits).
+    var records: CodeRecords { get }
+    /// Makes the direct call whose target field is at `at` (a ``CodeRecords/directCalls``
+    /// entry) reach the code at offset `target`.
     mutating func patchDirectCall(at: Int, to target: Int)
-    /// Every trapping instruction emitted so far.
-    var trapSites: [TrapSite] { get }
     /// The code emitted so far.
     var codeBytes: [UInt8] { get }
     /// The host->wasm entry trampoline of a signature (docs/abi.md).
@@ -272,10 +291,16 @@ public protocol MacroAssembler {
     mutating func intBinary(_ op: IntBinOp, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: RegImm)
     /// Whether ``intBinary(_:_:dst:lhs:rhs:)`` takes `dst != lhs` for this operation.
     func supportsThreeOperand(_ op: IntBinOp, _ rhs: RegImm) -> Bool
-    /// Whether the constant `value` (an i32 sign-extended from its 32 bits) can be the
-    /// right operand of `use` as an immediate (`RegImm.imm`); otherwise the lowering puts
-    /// it in a register. Each ISA answers for its encodings (x86-64: a sign-extended
-    /// imm32; AArch64 has 12-bit arithmetic and bitmask logical immediates).
+    /// Whether the constant `value` (an i32 constant sign-extended from its 32 bits, or
+    /// an i64 constant; the lowering asks only about values that fit an Int32) can be
+    /// the right operand of `use` as an immediate (`RegImm.imm`); otherwise the lowering
+    /// puts it in a register. Each ISA answers for its encodings (x86-64: a sign-extended
+    /// imm32; AArch64 has 12-bit arithmetic and bitmask logical immediates). The lowering
+    /// asks for every constant operand of a binary operation or comparison and for each
+    /// case number of a `br_table`'s compare chain. It passes an immediate without asking
+    /// only where every ISA has the form: comparisons with 0 (`eqz`, `ref.is_null`, the
+    /// condition of `if`/`br_if`) and constant shift and rotate counts, taken modulo the
+    /// width.
     func encodesImmediate(_ value: Int64, for use: ImmediateUse, _ size: OperandSize) -> Bool
     mutating func intUnary(_ op: IntUnOp, _ size: OperandSize, dst: Reg, src: Reg)
     /// Division and remainder with the spec's traps; operands in

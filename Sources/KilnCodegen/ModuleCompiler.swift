@@ -25,12 +25,12 @@ public enum ModuleCompiler {
             masm = try fc.compile()
             code.functions.append((UInt32(start), UInt32(masm.offset - start)))
         }
-        for call in masm.directCalls {
+        for call in masm.records.directCalls {
             masm.patchDirectCall(at: call.at, to: starts[Int(call.function) - imported])
         }
         emitTrampolines(module, env: env, masm: &masm, into: &code)
         if let failure = masm.internalFailure { throw CompileError.internalError(failure) }
-        code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
+        code.trapSites = masm.records.sortedTrapSites
         code.text = masm.codeBytes
         return code
     }

@@ -34,9 +34,10 @@ public struct OptimizingBackend: Backend {
         var code = CompiledCode()
         var masm = X64MacroAssembler(capacity: 4096)
         ModuleCompiler.emitTrampolines(module, env: env, masm: &masm, into: &code)
+        // LLVM's code follows the trampolines, padded with the ISA's filler.
+        masm.alignCode(to: Self.placementAlignment)
         if let failure = masm.internalFailure { throw CompileError.internalError(failure) }
         var text = masm.codeBytes
-        while text.count % Self.placementAlignment != 0 { text.append(0xCC) }
 
         let uniformTables = UniformTables.analyze(module)
         let objects = try compileObjects(
@@ -54,7 +55,7 @@ public struct OptimizingBackend: Backend {
             }
             code.functions.append((UInt32(symbol.offset), UInt32(symbol.size)))
         }
-        code.trapSites = masm.trapSites.sorted { $0.codeOffset < $1.codeOffset }
+        code.trapSites = masm.records.sortedTrapSites
         code.text = text
         return code
     }

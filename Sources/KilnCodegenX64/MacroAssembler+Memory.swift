@@ -25,7 +25,7 @@ extension X64MacroAssembler {
 
     public mutating func wasmLoad(_ kind: LoadKind, dst: Reg, address: Reg?, offset: UInt64) {
         let m = heapOperand(address, offset)
-        trapSites.append(TrapSite(codeOffset: UInt32(asm.offset), kind: .outOfBoundsMemoryAccess))
+        records.trapSite(at: asm.offset, .outOfBoundsMemoryAccess)
         switch kind {
         case .i32, .i64_32U: asm.mov(.l, dst.gpr, m)
         case .i64: asm.mov(.q, dst.gpr, m)
@@ -43,7 +43,7 @@ extension X64MacroAssembler {
 
     public mutating func wasmStore(_ kind: StoreKind, src: Reg, address: Reg?, offset: UInt64) {
         let m = heapOperand(address, offset)
-        trapSites.append(TrapSite(codeOffset: UInt32(asm.offset), kind: .outOfBoundsMemoryAccess))
+        records.trapSite(at: asm.offset, .outOfBoundsMemoryAccess)
         switch kind {
         case .i32, .b32: asm.mov(.l, m, src.gpr)
         case .i64: asm.mov(.q, m, src.gpr)

@@ -9,10 +9,9 @@ public struct X64MacroAssembler: MacroAssembler {
     public typealias Address = Mem
 
     public var asm: Assembler
-    /// Every trapping instruction emitted so far, in code order.
-    public var trapSites: [TrapSite] = []
-    /// `call rel32` fields to patch with a defined function's offset.
-    public var directCalls: [(at: Int, function: UInt32)] = []
+    /// Trap sites, and the `call`/`jmp rel32` fields to patch with a defined function's
+    /// offset.
+    public internal(set) var records = CodeRecords()
 
     // Per-function state.
     var labels = LabelTable()
@@ -434,7 +433,7 @@ public struct X64MacroAssembler: MacroAssembler {
     }
 
     public mutating func trap(_ kind: TrapKind) {
-        trapSites.append(TrapSite(codeOffset: UInt32(asm.offset), kind: kind))
+        records.trapSite(at: asm.offset, kind)
         asm.ud2()
     }
 
@@ -451,7 +450,7 @@ public struct X64MacroAssembler: MacroAssembler {
         switch target {
         case .direct(let function):
             let at = asm.call(rel32: 0)
-            directCalls.append((at, function))
+            records.directCall(at: at, to: function)
         case .imported(let offset):
             asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.code)))
             asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.vmctx)))
@@ -501,7 +500,7 @@ public struct X64MacroAssembler: MacroAssembler {
         switch target {
         case .direct(let function):
             let at = asm.jmp(rel32: 0)
-            directCalls.append((at, function))
+            records.directCall(at: at, to: function)
         case .imported(let offset):
             asm.mov(.q, .scratch, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.code)))
             asm.mov(.q, .vmctx, Mem(base: .vmctx, disp: Int32(offset + VMFunctionImport.vmctx)))

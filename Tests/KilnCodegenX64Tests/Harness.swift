@@ -46,22 +46,27 @@ final class TestInstance {
 
     convenience init(
         wat: String, imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = [],
-        strategy: TableInitStrategy = .image
+        strategy: TableInitStrategy = .image, compile: ((WasmModule) throws -> CompiledCode)? = nil
     ) throws {
         try self.init(
             binary: try assemble(text: wat), imports: imports, globals: globals, importedGlobals: importedGlobals,
-            strategy: strategy)
+            strategy: strategy, compile: compile)
     }
 
     init(
         binary bytes: [UInt8], imports: [HostCallback] = [], globals: [UInt64] = [], importedGlobals: [UInt64] = [],
-        trapOnUnsupported: Bool = false, strategy: TableInitStrategy = .image
+        trapOnUnsupported: Bool = false, strategy: TableInitStrategy = .image,
+        compile: ((WasmModule) throws -> CompiledCode)? = nil
     ) throws {
         module = try decodeModule(bytes)
         self.strategy = strategy
-        var backend = X64Backend(tableInit: strategy)
-        backend.trapOnUnsupported = trapOnUnsupported
-        code = try backend.compile(module)
+        if let compile {
+            code = try compile(module)
+        } else {
+            var backend = X64Backend(tableInit: strategy)
+            backend.trapOnUnsupported = trapOnUnsupported
+            code = try backend.compile(module)
+        }
         if let path = ProcessInfo.processInfo.environment["KILN_DUMP"] {
             _ = FileManager.default.createFile(atPath: path, contents: Data(code.text))
         }

@@ -111,20 +111,32 @@ extension FunctionCompiler {
         let index = popReadOnly()
         let defaultFrame = frames.count - 1 - Int(targets.defaultIndex)
         let arity = frames[defaultFrame].branchArity
+        // Holds a case number the backend cannot compare with as an immediate.
+        var spare: Reg? = nil
         for (i, depth) in targets.labelIndices.enumerated() {
             let fi = frames.count - 1 - Int(depth)
             frames[fi].branchedTo = true
+            let rhs: RegImm
+            if masm.encodesImmediate(Int64(i), for: .compare, .s32) {
+                rhs = .imm(Int32(truncatingIfNeeded: i))
+            } else {
+                let r = spare ?? allocate(float: false)
+                spare = r
+                masm.moveImm(r, UInt64(i), .i32)
+                rhs = .reg(r)
+            }
             if arity == 0 && frames[fi].kind != .function {
-                masm.compareAndBranch(.int(.eq, .s32), lhs: index, rhs: .imm(Int32(truncatingIfNeeded: i)), ifTrue: true, to: frames[fi].label)
+                masm.compareAndBranch(.int(.eq, .s32), lhs: index, rhs: rhs, ifTrue: true, to: frames[fi].label)
             } else {
                 let skip = masm.newLabel()
-                masm.compareAndBranch(.int(.ne, .s32), lhs: index, rhs: .imm(Int32(truncatingIfNeeded: i)), ifTrue: true, to: skip)
+                masm.compareAndBranch(.int(.ne, .s32), lhs: index, rhs: rhs, ifTrue: true, to: skip)
                 emitBranchMoves(to: fi)
                 masm.jump(frames[fi].label)
                 masm.bind(skip)
             }
         }
         free(index)
+        if let spare { free(spare) }
         frames[defaultFrame].branchedTo = true
         if frames[defaultFrame].kind == .function {
             emitReturn()
