@@ -182,8 +182,8 @@ extension BodyGenerator {
     mutating func funcref(depth: Int) {
         switch rng.below(6) {
         case 0: constant(.funcref, bits: 0)
-        case 1, 2:
-            code.byte(Opcodes.refFunc); code.u32(UInt32(rng.below(context.callable)))
+        case 1 where context.referable > 0, 2 where context.referable > 0:
+            code.byte(Opcodes.refFunc); code.u32(UInt32(rng.below(context.referable)))
         case 3 where !context.tableMinimums.isEmpty && depth < 4:
             let table = rng.below(context.tableMinimums.count)
             tableIndex(table, depth: depth)

@@ -16,6 +16,10 @@ struct ModuleContext {
     /// Functions 0..<callable may be called and put in tables (the rest are the exported
     /// wrappers and the deliberately unbounded recursion).
     var callable = 0
+    /// Functions 0..<referable may also be named by `ref.func` and element segments; the
+    /// rest of the callable ones are reached only by direct calls, which makes them
+    /// internal functions of the optimizing tier (docs/abi.md, "Internal functions").
+    var referable = 0
     /// The function whose body is being generated.
     var currentFunction = 0
     /// Whether statements with unreachable code may be generated.

@@ -83,6 +83,9 @@ public enum ModuleGenerator {
         // Function signatures: the callable functions, their wrappers, maybe `deep`.
         let count = rng.inRange(1...options.maxFunctions)
         context.callable = count
+        // Usually every function may be referenced; sometimes only a prefix, so the rest
+        // are only ever called directly.
+        context.referable = rng.chance(60) ? count : rng.inRange(0...count)
         var signatures: [FuzzSignature] = []
         for _ in 0..<count {
             signatures.append(FuzzSignature(parameters: randomTypes(&rng, max: 3), results: randomTypes(&rng, max: options.maxResults)))
@@ -101,10 +104,10 @@ public enum ModuleGenerator {
         if !context.tableMinimums.isEmpty {
             for _ in 0..<rng.inRange(0...3) { module.elements.append(elementSegment(context, &rng)) }
         }
-        // A declarative segment naming every callable function makes `ref.func` valid for all.
+        // A declarative segment naming every referable function makes `ref.func` valid for them.
         var declare = WasmEncoder()
         declare.byte(3); declare.byte(0)
-        declare.vector(Array(0..<count)) { $0.u32(UInt32($1)) }
+        declare.vector(Array(0..<context.referable)) { $0.u32(UInt32($1)) }
         module.elements.append(declare.bytes)
         context.elementSegments = module.elements.count
 
@@ -211,7 +214,9 @@ public enum ModuleGenerator {
     /// expressions (`ref.func`, `ref.null`). Active ones mostly fit their table.
     static func elementSegment(_ context: ModuleContext, _ rng: inout FuzzRandom) -> [UInt8] {
         var e = WasmEncoder()
-        let items = (0..<rng.inRange(0...6)).map { _ in rng.chance(15) ? -1 : rng.below(context.callable) }
+        let items = (0..<rng.inRange(0...6)).map { _ in
+            rng.chance(15) || context.referable == 0 ? -1 : rng.below(context.referable)
+        }
         let useExpressions = rng.chance(40)
         let table = rng.below(context.tableMinimums.count)
         let passive = rng.chance(30)
