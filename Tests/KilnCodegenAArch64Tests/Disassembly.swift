@@ -28,7 +28,9 @@ enum Disassembly {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func lines(_ bytes: [UInt8]) throws -> [String] {
+    static func lines(_ bytes: [UInt8]) throws -> [String] { try linesWithOffsets(bytes).map(\.text) }
+
+    static func linesWithOffsets(_ bytes: [UInt8]) throws -> [(offset: Int, text: String)] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-masm-a64-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -38,14 +40,14 @@ enum Disassembly {
             "llvm-objcopy",
             ["-I", "binary", "-O", "elf64-littleaarch64", "--rename-section", ".data=.text,code", raw.path, object.path])
         let text = try run("llvm-objdump", ["-d", "-z", "--no-show-raw-insn", "--triple=aarch64", object.path])
-        return text.split(separator: "\n").compactMap { line -> String? in
+        return text.split(separator: "\n").compactMap { line -> (Int, String)? in
             guard line.hasPrefix(" "), let colon = line.firstIndex(of: ":"),
-                Int(line[..<colon].trimmingCharacters(in: .whitespaces), radix: 16) != nil
+                let offset = Int(line[..<colon].trimmingCharacters(in: .whitespaces), radix: 16)
             else { return nil }
             var rest = line[line.index(after: colon)...]
             if let comment = rest.range(of: "//") { rest = rest[..<comment.lowerBound] }
             if let symbol = rest.range(of: " <") { rest = rest[..<symbol.lowerBound] }
-            return rest.replacingOccurrences(of: "\t", with: " ").split(separator: " ").joined(separator: " ")
+            return (offset, rest.replacingOccurrences(of: "\t", with: " ").split(separator: " ").joined(separator: " "))
         }
     }
 }
