@@ -140,7 +140,10 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "KilnCodegenAArch64Tests",
-            dependencies: ["KilnCodegenAArch64", "KilnCodegen", "KilnABI", "AsmAArch64", "KilnFrontend"],
+            dependencies: [
+                "KilnCodegenAArch64", "KilnCodegen", "KilnABI", "AsmAArch64", "KilnFrontend",
+                .product(name: "WAT", package: "WasmKit"),
+            ],
             swiftSettings: settings),
         .testTarget(name: "KilnFrontendTests", dependencies: ["KilnFrontend", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnELFTests", dependencies: ["KilnELF"], swiftSettings: settings),
