@@ -7,6 +7,8 @@
 //   KilnFrontend   <- WasmParser, WAT, KilnABI          decode + validate
 //   KilnCodegen    <- KilnFrontend, KilnABI, WasmParser target-independent lowering
 //   KilnCodegenX64 <- KilnCodegen, AsmX64, KilnABI      x86-64 MacroAssembler + trampolines
+//   KilnCodegenAArch64 <- KilnCodegen, AsmAArch64, KilnABI   AArch64 calling convention and
+//                     MacroAssembler (being written: not linked by the compiler yet)
 //   KilnCodegenLLVM <- KilnCodegen, KilnCodegenX64, CLLVM, KilnABI   the optimizing tier:
 //                     wasm -> LLVM IR -> O2 -> object code placed into Kiln's layout
 //                     (built only where LLVM 19's C API is installed: see `llvmInstalled`)
@@ -77,6 +79,10 @@ let package = Package(
             name: "KilnCodegenX64",
             dependencies: ["KilnABI", "KilnCodegen", "AsmX64", .product(name: "WasmParser", package: "WasmKit")],
             swiftSettings: settings),
+        .target(
+            name: "KilnCodegenAArch64",
+            dependencies: ["KilnABI", "KilnCodegen", "AsmAArch64"],
+            swiftSettings: settings),
         .systemLibrary(
             name: "CLibELF", pkgConfig: "libelf",
             providers: [.apt(["libelf-dev"])]),
@@ -131,6 +137,13 @@ let package = Package(
         .testTarget(
             name: "KilnCodegenX64Tests",
             dependencies: ["KilnCodegenX64", "KilnFrontend", .product(name: "WAT", package: "WasmKit")],
+            swiftSettings: settings),
+        .testTarget(
+            name: "KilnCodegenAArch64Tests",
+            dependencies: [
+                "KilnCodegenAArch64", "KilnCodegen", "KilnABI", "AsmAArch64", "KilnFrontend",
+                .product(name: "WAT", package: "WasmKit"),
+            ],
             swiftSettings: settings),
         .testTarget(name: "KilnFrontendTests", dependencies: ["KilnFrontend", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnELFTests", dependencies: ["KilnELF"], swiftSettings: settings),

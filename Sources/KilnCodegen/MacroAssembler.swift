@@ -151,6 +151,11 @@ public protocol CallingConvention {
     /// Where each result is returned, in order: all in registers, or (when they do not
     /// fit) all in the caller's result buffer.
     static func resultLocations(_ results: [ValueKind]) -> [ArgLocation]
+    /// The 8-byte slots of the stack-argument area of a call with `stackParameters`
+    /// stack arguments, which the callee pops: what keeps the stack pointer aligned at
+    /// every entry whatever the argument counts of a tail call (x86-64: odd, to pair with
+    /// the return address; AArch64: even, 0 without stack arguments; docs/abi.md).
+    static func argumentSlots(_ stackParameters: Int) -> Int
     /// The register that carries the result buffer's address into the callee.
     static var resultBufferRegister: Reg { get }
     /// Fixed registers of integer division: dividend/quotient, remainder, and the set

@@ -67,7 +67,7 @@ public struct ModuleEnvironment: Sendable {
                 parameters: p, results: r,
                 stackParameters: stackParameters,
                 stackResults: r.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } },
-                argumentSlots: CallLocations.argumentSlots(stackParameters))
+                argumentSlots: C.argumentSlots(stackParameters))
         }
     }
 
@@ -101,17 +101,13 @@ public struct CallLocations: Sendable {
     public var results: [ArgLocation]
     public var stackParameters: Int
     public var stackResults: Int
-    /// 8-byte slots of the stack-argument area, which the callee pops: `stackParameters`
-    /// rounded up to odd (ABI 5, LLVM's `swifttailcc`: with the return address the area
-    /// is a multiple of 16 bytes, so a tail call to a callee with a different number of
-    /// stack arguments keeps `rsp` aligned; docs/abi.md). Even a function without stack
-    /// parameters pops one slot. A result buffer, when the caller needs one, starts
-    /// right after it in the caller's outgoing area.
+    /// 8-byte slots of the stack-argument area, which the callee pops
+    /// (``CallingConvention/argumentSlots(_:)``: on x86-64 `stackParameters` rounded up
+    /// to odd, so even a function without stack parameters pops one slot; on AArch64
+    /// rounded up to even). A result buffer, when the caller needs one, starts right
+    /// after it in the caller's outgoing area.
     public var argumentSlots: Int
     /// Whether the results go to a caller-provided buffer (every result in ``results``
     /// is then `.stack(k)`, at byte `8k` of the buffer).
     @inlinable public var resultsInBuffer: Bool { stackResults > 0 }
-
-    /// The argument-area slots for `stackParameters` stack arguments.
-    @inlinable public static func argumentSlots(_ stackParameters: Int) -> Int { stackParameters | 1 }
 }

@@ -49,6 +49,12 @@ public enum X64CallingConvention: CallingConvention {
         return assignLocations(results, integerRegisters: intResults, floatRegisterCount: resultRegistersPerClass)
     }
 
+    /// `stackParameters` rounded up to odd (ABI 5, LLVM's `swifttailcc`: with the return
+    /// address the area is a multiple of 16 bytes, so a tail call to a callee with a
+    /// different number of stack arguments keeps `rsp` aligned). Even a function without
+    /// stack parameters pops one slot.
+    public static func argumentSlots(_ stackParameters: Int) -> Int { stackParameters | 1 }
+
     /// rax: the `sret` register of `swifttailcc` on x86-64.
     public static var resultBufferRegister: Reg { .gpr(0) }
 

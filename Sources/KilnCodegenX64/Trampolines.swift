@@ -14,7 +14,7 @@ extension X64MacroAssembler {
     public mutating func emitEntryTrampoline(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
-        let argumentSlots = CallLocations.argumentSlots(
+        let argumentSlots = ABI.argumentSlots(
             params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
         asm.push(.rbp)
         asm.mov(.q, .rbp, .rsp)
@@ -55,7 +55,7 @@ extension X64MacroAssembler {
     public mutating func emitHostCallStub(_ sig: Signature) {
         let params = ABI.parameterLocations(sig.parameters)
         let results = ABI.resultLocations(sig.results)
-        let argumentSlots = CallLocations.argumentSlots(
+        let argumentSlots = ABI.argumentSlots(
             params.reduce(0) { if case .stack = $1 { return $0 + 1 } else { return $0 } })
         let buffered = results.contains { if case .stack = $0 { return true } else { return false } }
         let slots = max(sig.parameters.count, sig.results.count)

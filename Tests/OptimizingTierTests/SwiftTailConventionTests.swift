@@ -8,11 +8,11 @@ import Testing
 @Suite struct SwiftTailConventionTests {
     static let llc = "/usr/lib/llvm-19/bin/llc"
 
-    /// The assembly `llc -O2` makes of `ir`, or nil without llc.
-    static func assemble(_ ir: String) throws -> String? {
+    /// The assembly `llc -O2` makes of `ir` for `triple`, or nil without llc.
+    static func assemble(_ ir: String, triple: String = "x86_64-unknown-linux-gnu") throws -> String? {
         guard FileManager.default.isExecutableFile(atPath: llc) else { return nil }
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-abi-\(UUID()).ll")
-        try ("target triple = \"x86_64-unknown-linux-gnu\"\n" + ir).write(to: input, atomically: true, encoding: .utf8)
+        try ("target triple = \"\(triple)\"\n" + ir).write(to: input, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: input) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: llc)
