@@ -221,6 +221,33 @@ public struct TablePlace: Sendable {
 /// either tier may rely on it). The one producer outside this contract is a builtin (C
 /// leaves the upper half of an i32 result unspecified): the lowering extends its result
 /// with `i32WrapI64`.
+extension CallingConvention {
+    /// Gives each value the next free register of its class (integer-class values the
+    /// next of `integerRegisters`, floats the next of the first `floatRegisterCount` float
+    /// registers) and the rest consecutive stack slots in order, both classes sharing one
+    /// sequence of slots: the rule both ISAs use for parameters and results.
+    public static func assignLocations(
+        _ kinds: [ValueKind], integerRegisters: [Reg], floatRegisterCount: Int
+    ) -> [ArgLocation] {
+        var ints = 0, floats = 0, stack = 0
+        var out: [ArgLocation] = []
+        out.reserveCapacity(kinds.count)
+        for k in kinds {
+            if k.isIntegerClass, ints < integerRegisters.count {
+                out.append(.reg(integerRegisters[ints]))
+                ints += 1
+            } else if !k.isIntegerClass, floats < floatRegisterCount {
+                out.append(.reg(.fpr(UInt8(floats))))
+                floats += 1
+            } else {
+                out.append(.stack(stack))
+                stack += 1
+            }
+        }
+        return out
+    }
+}
+
 public protocol MacroAssembler {
     associatedtype ABI: CallingConvention
     /// An address the target can load from / store to in one instruction.

@@ -67,30 +67,6 @@ public enum AArch64CallingConvention: CallingConvention {
     /// x8: the `sret` register of AAPCS64, which `swifttailcc` keeps.
     public static var resultBufferRegister: Reg { .gpr(8) }
 
-    /// Gives each value the next free register of its class (integer-class values the
-    /// next of `integerRegisters`, floats the next of v0..v(n-1)), and the rest
-    /// consecutive stack slots in order, both classes sharing one sequence of slots.
-    private static func assignLocations(
-        _ kinds: [ValueKind], integerRegisters: [Reg], floatRegisterCount: Int
-    ) -> [ArgLocation] {
-        var ints = 0, floats = 0, stack = 0
-        var out: [ArgLocation] = []
-        out.reserveCapacity(kinds.count)
-        for k in kinds {
-            if k.isIntegerClass, ints < integerRegisters.count {
-                out.append(.reg(integerRegisters[ints]))
-                ints += 1
-            } else if !k.isIntegerClass, floats < floatRegisterCount {
-                out.append(.reg(.fpr(UInt8(floats))))
-                floats += 1
-            } else {
-                out.append(.stack(stack))
-                stack += 1
-            }
-        }
-        return out
-    }
-
     /// None: `sdiv`/`udiv` take any registers.
     public static var divisionRegisters: (quotient: Reg, remainder: Reg)? { nil }
     /// None: `lslv`/`lsrv`/`asrv`/`rorv` take the count in any register.

@@ -58,30 +58,6 @@ public enum X64CallingConvention: CallingConvention {
     /// rax: the `sret` register of `swifttailcc` on x86-64.
     public static var resultBufferRegister: Reg { .gpr(0) }
 
-    /// Gives each value the next free register of its class (integer-class values the
-    /// next of `integerRegisters`, floats the next of xmm0..xmm(n-1)), and the rest
-    /// consecutive stack slots in order: the rule shared by parameters and results.
-    private static func assignLocations(
-        _ kinds: [ValueKind], integerRegisters: [Reg], floatRegisterCount: Int
-    ) -> [ArgLocation] {
-        var ints = 0, floats = 0, stack = 0
-        var out: [ArgLocation] = []
-        out.reserveCapacity(kinds.count)
-        for k in kinds {
-            if k.isIntegerClass, ints < integerRegisters.count {
-                out.append(.reg(integerRegisters[ints]))
-                ints += 1
-            } else if !k.isIntegerClass, floats < floatRegisterCount {
-                out.append(.reg(.fpr(UInt8(floats))))
-                floats += 1
-            } else {
-                out.append(.stack(stack))
-                stack += 1
-            }
-        }
-        return out
-    }
-
     public static var divisionRegisters: (quotient: Reg, remainder: Reg)? { (.gpr(0), .gpr(2)) }
     public static var shiftCountRegister: Reg? { .gpr(1) }
     /// C ABI: rdi is the vmctx, then rsi, rdx, rcx, r8, r9; the result in rax.
