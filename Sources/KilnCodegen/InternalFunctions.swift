@@ -45,18 +45,13 @@ public struct InternalFunctions: Sendable, Equatable {
         func escapes(in expression: ConstExpression) {
             for case .refFunc(let f) in expression { escapes(f) }
         }
-        // Only tables whose functions all have one signature: a `call_indirect` of that
-        // type uses the code array, one of any other type fails its signature check.
+        // Only sealed tables whose functions all have one signature: a `call_indirect` of
+        // that type uses the code array, one of any other type fails its signature check.
         var candidates = Set(
             uniformTables.filter { _, table in
                 let types = table.slots.compactMap { $0.map { module.functionType(of: $0) } }
-                return types.allSatisfy { $0 == types.first }
+                return table.isSealed && types.allSatisfy { $0 == types.first }
             }.keys)
-        if !candidates.isEmpty {
-            let uses = TableUses.scan(module)
-            candidates.subtract(uses.reads)
-            candidates.subtract(uses.tailCalledThrough)
-        }
         for export in module.exports {
             if case .function(let f) = export.descriptor { escapes(f) }
         }

@@ -20,6 +20,9 @@ public struct UniformTable: Sendable, Equatable {
     public var length: Int
     /// Per slot: the function index it holds, or nil for null.
     public var slots: [UInt32?]
+    /// No `table.get`, `table.copy` out of it or `return_call_indirect` through it: its
+    /// funcrefs are only ever called by `call_indirect` (``InternalFunctions``).
+    public var isSealed = false
 
     /// Whether every non-null slot holds a function with signature `signature`.
     public func allSlots(have signature: Signature, in env: ModuleEnvironment) -> Bool {
@@ -46,7 +49,8 @@ public enum UniformTables {
             if case .table(let t) = export.descriptor { candidates.remove(t) }
         }
         guard !candidates.isEmpty else { return [:] }
-        for t in TableUses.scan(module).writes {
+        let uses = TableUses.scan(module)
+        for t in uses.writes {
             let limits = module.tables[Int(t.table)].limits
             if t.grows && limits.max == limits.min { continue }
             candidates.remove(t.table)
@@ -73,7 +77,10 @@ public enum UniformTables {
                 }
                 if !usable { break }
             }
-            if usable { result[t] = UniformTable(length: length, slots: slots) }
+            if usable {
+                let sealed = !uses.reads.contains(t) && !uses.tailCalledThrough.contains(t)
+                result[t] = UniformTable(length: length, slots: slots, isSealed: sealed)
+            }
         }
         return result
     }

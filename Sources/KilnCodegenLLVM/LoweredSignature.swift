@@ -26,7 +26,7 @@ struct LoweredSignature {
     /// The LLVM calling convention: ``callingConvention`` or ``internalCallingConvention``.
     let convention: UInt32
     /// Whether i32 values cross the call as zero-extended i64 (the shared convention).
-    let widensI32: Bool
+    var widensI32: Bool { convention == Self.callingConvention }
     let type: LLVMTypeRef
     /// Results go to the `sret` buffer (parameter 0): 8 bytes per result.
     let resultsInMemory: Bool
@@ -40,8 +40,7 @@ struct LoweredSignature {
     init(_ signature: Signature, in ir: IRContext, isInternal: Bool = false) {
         self.signature = signature
         convention = isInternal ? Self.internalCallingConvention : Self.callingConvention
-        widensI32 = !isInternal
-        let widens = widensI32
+        let widens = !isInternal
         let ints = signature.results.filter(\.isIntegerClass).count
         resultsInMemory =
             ints > Self.resultRegistersPerClass
