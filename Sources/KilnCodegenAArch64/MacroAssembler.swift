@@ -566,19 +566,7 @@ public struct AArch64MacroAssembler: MacroAssembler {
     public mutating func call(_ target: CallTarget, argumentBytes: Int, resultBuffer: Int?, reloadVMContext: Bool) {
         // ABI 5: the buffer's address goes in x8 (`sret`).
         if let resultBuffer { addImmediate(.x8, .sp, 8 * resultBuffer) }
-        switch target {
-        case .direct(let function):
-            asm.bl(offset: 0)
-            records.directCall(at: asm.offset - 4, to: function)
-        case .imported(let offset):
-            asm.ldr(.x, .scratch, operand(vmctx(offset + VMFunctionImport.code), size: 8))
-            asm.ldr(.x, .vmctx, operand(vmctx(offset + VMFunctionImport.vmctx), size: 8))
-            asm.blr(.scratch)
-        case .indirect:
-            asm.ldr(.x, .vmctx, .offset(.funcRef, VMFuncRef.vmctx))
-            asm.ldr(.x, .scratch, .offset(.funcRef, VMFuncRef.code))
-            asm.blr(.scratch)
-        }
+        transfer(to: target, link: true)
         // The callee popped its stack arguments; re-reserve the outgoing area.
         if argumentBytes > 0 { adjustSP(by: -argumentBytes) }
         if case .direct = target, !reloadVMContext { return }
@@ -614,19 +602,25 @@ public struct AArch64MacroAssembler: MacroAssembler {
             asm.mov(.x, .sp, .scratch)
             asm.fmov(.x, .fp, FPR.scratch2)
         }
+        transfer(to: target, link: false)
+    }
+
+    /// Enters `target` with the callee's vmctx in x20: `bl`/`blr` for a call (`link`), `b`/`br`
+    /// for a tail call. A direct one is recorded for patching with the function's offset.
+    mutating func transfer(to target: CallTarget, link: Bool) {
         switch target {
         case .direct(let function):
-            asm.b(offset: 0)
+            if link { asm.bl(offset: 0) } else { asm.b(offset: 0) }
             records.directCall(at: asm.offset - 4, to: function)
         case .imported(let offset):
             asm.ldr(.x, .scratch, operand(vmctx(offset + VMFunctionImport.code), size: 8))
             asm.ldr(.x, .vmctx, operand(vmctx(offset + VMFunctionImport.vmctx), size: 8))
-            asm.br(.scratch)
         case .indirect:
             asm.ldr(.x, .vmctx, .offset(.funcRef, VMFuncRef.vmctx))
             asm.ldr(.x, .scratch, .offset(.funcRef, VMFuncRef.code))
-            asm.br(.scratch)
         }
+        if case .direct = target { return }
+        if link { asm.blr(.scratch) } else { asm.br(.scratch) }
     }
 
     /// docs/tables.md's sequence: bounds check against the table's length, the slot
