@@ -53,6 +53,18 @@ ifeq ($(wildcard /usr/lib/rustlib/wasm32-wasi/lib),)
 APT_PACKAGES += libstd-rust-dev-wasm32
 endif
 
+# AArch64 (issue 10): the runtime core cross-built with Embedded Swift, linked by the cross
+# gcc against arm64 glibc, run under qemu-user.
+ifeq ($(shell command -v qemu-aarch64),)
+APT_PACKAGES += qemu-user
+endif
+ifeq ($(shell command -v aarch64-linux-gnu-gcc),)
+APT_PACKAGES += gcc-aarch64-linux-gnu
+endif
+ifeq ($(wildcard /usr/aarch64-linux-gnu/include/stdio.h),)
+APT_PACKAGES += libc6-dev-arm64-cross
+endif
+
 deps:
 ifneq ($(strip $(APT_PACKAGES)),)
 	apt-get update -qq
