@@ -37,7 +37,7 @@ let llvmTargets: [Target] =
         .systemLibrary(name: "CLLVM", path: "Sources/CLLVM"),
         .target(
             name: "KilnCodegenLLVM",
-            dependencies: ["KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "CLLVM",
+            dependencies: ["KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "KilnCodegenAArch64", "CLLVM",
                            .product(name: "WasmParser", package: "WasmKit")],
             swiftSettings: settings + [.unsafeFlags(["-Xcc", "-I" + llvmPrefix + "/include"])],
             linkerSettings: [.unsafeFlags(["-L" + llvmPrefix + "/lib"])]),
@@ -160,7 +160,10 @@ let package = Package(
             swiftSettings: settings),
         .testTarget(
             name: "OptimizingTierTests",
-            dependencies: ["KilnCompiler", "KilnRuntime", "KilnFrontend", "KilnABI", "KilnCodegen"], swiftSettings: settings),
+            dependencies: [
+                "KilnCompiler", "KilnRuntime", "KilnFrontend", "KilnABI", "KilnCodegen",
+                .product(name: "WAT", package: "WasmKit"),
+            ], swiftSettings: settings),
         .testTarget(
             name: "KilnBenchWorkloadTests", dependencies: ["KilnCompiler", "KilnRuntime"], swiftSettings: settings),
     ]

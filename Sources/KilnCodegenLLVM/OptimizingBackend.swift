@@ -4,6 +4,7 @@ import Glibc
 #endif
 import KilnABI
 import KilnCodegen
+import KilnCodegenAArch64
 import KilnCodegenX64
 import KilnFrontend
 
@@ -26,13 +27,25 @@ public struct OptimizingBackend: Backend {
     }
 
     public func compile(_ module: WasmModule) throws(CompileError) -> CompiledCode {
-        guard target == .x86_64 else { throw CompileError.unsupported("the optimizing tier for \(target)") }
+        switch target {
+        case .x86_64:
+            return try compile(module, masm: X64MacroAssembler(capacity: 4096), X64CallingConvention.self)
+        case .aarch64:
+            return try compile(module, masm: AArch64MacroAssembler(capacity: 4096), AArch64CallingConvention.self)
+        }
+    }
+
+    /// The ISA's trampolines from its macro-assembler (the same bytes as the baseline
+    /// tier's), then LLVM's code for every defined function.
+    func compile<M: MacroAssembler, C: CallingConvention>(
+        _ module: WasmModule, masm: M, _ convention: C.Type
+    ) throws(CompileError) -> CompiledCode {
         var env = try ModuleEnvironment(module: module)
         env.tableInit = tableInit
-        env.computeLocations(X64CallingConvention.self)
+        env.computeLocations(convention)
 
         var code = CompiledCode()
-        var masm = X64MacroAssembler(capacity: 4096)
+        var masm = masm
         ModuleCompiler.emitTrampolines(module, env: env, masm: &masm, into: &code)
         // LLVM's code follows the trampolines, padded with the ISA's filler.
         masm.alignCode(to: Self.placementAlignment)
