@@ -196,32 +196,8 @@ import Testing
     @Test func internalFunctionsReturnPlainly() throws {
         let artifact = try Compiler.compile(
             wasm: try assemble(text: Self.importer), options: CompileOptions(tier: .optimizing))
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-internal-\(UUID()).so")
-        try Data(artifact.bytes).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["llvm-objdump", "-d", "--no-show-raw-insn", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        func returns(of name: String) -> [String] {
-            var inside = false
-            var found: [String] = []
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasSuffix("<\(name)>:") {
-                    inside = true
-                } else if inside {
-                    if line.isEmpty { break }
-                    let instruction = line.split(separator: "\t").dropFirst().joined(separator: " ")
-                    if instruction.hasPrefix("ret") { found.append(instruction) }
-                }
-            }
-            return found
-        }
+        let functions = try disassembly(of: artifact)
+        func returns(of name: String) -> [String] { (functions[name] ?? []).filter { $0.hasPrefix("ret") } }
         #expect(!returns(of: "wasm_function_1").isEmpty)  // $inner (no name section)
         #expect(returns(of: "wasm_function_1").allSatisfy { $0 == "retq" })
         #expect(!returns(of: "run").isEmpty)

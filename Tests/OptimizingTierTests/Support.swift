@@ -1,3 +1,4 @@
+import Foundation
 import KilnABI
 import KilnCompiler
 import KilnFrontend
@@ -37,3 +38,36 @@ func memoryBytes(_ instance: Instance, at offset: UInt64, count: Int) throws -> 
     guard case .memory(let memory)? = instance.export(named: "mem") else { throw RuntimeError.trap(Trap(kind: .unreachable)) }
     return try memory.read(at: offset, count: count)
 }
+
+/// The instructions of every function symbol in an artifact, by symbol name, as
+/// `llvm-objdump -d --no-show-raw-insn` prints them (mnemonic and operands, tab-joined
+/// into one space-separated line).
+func disassembly(of artifact: Artifact) throws -> [String: [String]] {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-disas-\(UUID()).so")
+    try Data(artifact.bytes).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["llvm-objdump", "-d", "--no-show-raw-insn", file.path]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw DisassemblyFailed() }
+    var functions: [String: [String]] = [:]
+    var current: String?
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.hasSuffix(">:"), let open = line.firstIndex(of: "<") {
+            current = String(line[line.index(after: open)..<line.index(line.endIndex, offsetBy: -2)])
+            functions[current!] = []
+        } else if line.isEmpty {
+            current = nil
+        } else if let name = current {
+            functions[name]!.append(line.split(separator: "\t").dropFirst().joined(separator: " "))
+        }
+    }
+    return functions
+}
+
+struct DisassemblyFailed: Error {}
