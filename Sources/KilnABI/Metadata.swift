@@ -61,7 +61,8 @@ public struct ArtifactMetadata: Sendable, Equatable {
     public var vmContextLayout: VMContextLayout {
         VMContextLayout(
             importedFunctions: importedFunctionCount, importedGlobals: importedGlobalCount,
-            definedGlobals: globals.count, tables: importedTableCount + tables.count, definedTables: tables.count)
+            definedGlobals: globals.count, tables: importedTableCount + tables.count, definedTables: tables.count,
+            types: types.count)
     }
 }
 

@@ -33,7 +33,7 @@ public enum TargetISA: UInt32, Sendable, CaseIterable {
 /// The artifact/ABI version. Bumped whenever the metadata encoding, the vmctx layout,
 /// the calling convention or a builtin's signature changes. See docs/artifact-format.md.
 public enum ABIVersion {
-    public static let current: UInt32 = 5
+    public static let current: UInt32 = 6
 }
 
 /// Names of the ELF sections a Kiln artifact carries. See docs/artifact-format.md.

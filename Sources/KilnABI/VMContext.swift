@@ -15,7 +15,8 @@ public struct VMContextLayout: Sendable, Equatable {
     /// Runtime-private handle of the owning instance.
     public static let instanceHandle = 24
     /// Pointer to the module's array of canonical signature ids (`UInt64` per type
-    /// index), compared by `call_indirect` (see docs/tables.md).
+    /// index), for the runtime; generated code compares the vmctx's own copy
+    /// (``typeId(_:)``, docs/tables.md).
     public static let typeIds = 32
     /// Builtin functions the generated code calls, C ABI (see ``Builtin``).
     public static let builtinsStart = 48
@@ -33,6 +34,9 @@ public struct VMContextLayout: Sendable, Equatable {
     public let importedGlobalsOffset: Int
     /// Each defined global: its 8-byte value cell, inline.
     public let definedGlobalsOffset: Int
+    /// Each type index: its canonical signature id, copied in at instantiation, so
+    /// `call_indirect` compares against one load from the vmctx.
+    public let typeIdsOffset: Int
     /// Total size in bytes (a multiple of 16).
     public let size: Int
 
@@ -41,21 +45,25 @@ public struct VMContextLayout: Sendable, Equatable {
     public let definedTableCount: Int
     public let importedGlobalCount: Int
     public let definedGlobalCount: Int
+    public let typeCount: Int
 
     public init(
-        importedFunctions: Int, importedGlobals: Int, definedGlobals: Int, tables: Int = 0, definedTables: Int = 0
+        importedFunctions: Int, importedGlobals: Int, definedGlobals: Int, tables: Int = 0, definedTables: Int = 0,
+        types: Int = 0
     ) {
         importedFunctionCount = importedFunctions
         tableCount = tables
         definedTableCount = definedTables
         importedGlobalCount = importedGlobals
         definedGlobalCount = definedGlobals
+        typeCount = types
         importedFunctionsOffset = Self.headerSize
         tablePointersOffset = importedFunctionsOffset + importedFunctions * VMFunctionImport.size
         definedTablesOffset = tablePointersOffset + tables * 8
         importedGlobalsOffset = definedTablesOffset + definedTables * VMTableDefinition.size
         definedGlobalsOffset = importedGlobalsOffset + importedGlobals * 8
-        let end = definedGlobalsOffset + definedGlobals * 8
+        typeIdsOffset = definedGlobalsOffset + definedGlobals * 8
+        let end = typeIdsOffset + types * 8
         size = (end + 15) & ~15
     }
 
@@ -71,6 +79,8 @@ public struct VMContextLayout: Sendable, Equatable {
     public func importedGlobalPointer(_ index: Int) -> Int { importedGlobalsOffset + index * 8 }
     /// Offset of defined global `index`'s value cell (index among defined globals).
     public func definedGlobal(_ index: Int) -> Int { definedGlobalsOffset + index * 8 }
+    /// Offset of the canonical signature id of type `index`.
+    public func typeId(_ index: Int) -> Int { typeIdsOffset + index * 8 }
 }
 
 /// Layout of an imported function's entry in the vmctx.

@@ -180,7 +180,7 @@ public enum CallTarget: Sendable {
     case direct(UInt32)
     /// An imported function: `{code, vmctx}` at this vmctx offset.
     case imported(vmctxOffset: Int)
-    /// The funcref that ``MacroAssembler/loadFuncRefForCall(table:tableIndex:index:typeIndex:strategy:)``
+    /// The funcref that ``MacroAssembler/loadFuncRefForCall(table:tableIndex:index:typeIdOffset:strategy:)``
     /// left in the call-sequence registers.
     case indirect
 }
@@ -215,7 +215,7 @@ public struct TablePlace: Sendable {
 /// and an AArch64 W-register write clear the upper half). The lowering relies on it
 /// without emitting anything: `i64.extend_i32_u` only changes the value's type, a memory
 /// address (``wasmLoad(_:dst:address:offset:)``, ``wasmStore(_:src:address:offset:)``)
-/// and a table index (``loadFuncRefForCall(table:tableIndex:index:typeIndex:strategy:)``)
+/// and a table index (``loadFuncRefForCall(table:tableIndex:index:typeIdOffset:strategy:)``)
 /// are used as 64-bit registers as they are, and i32 arguments and results are passed
 /// as they are (the optimizing tier passes i32 as a zero-extended i64, so a callee of
 /// either tier may rely on it). The one producer outside this contract is a builtin (C
@@ -385,11 +385,12 @@ public protocol MacroAssembler {
     /// `target`. Leaves ``CallingConvention/resultBufferRegister`` untouched.
     mutating func tailCall(_ target: CallTarget, ownSlots: Int, calleeSlots: Int)
     /// The `call_indirect` sequence up to the call (docs/tables.md): bounds check,
-    /// slot load, null check, signature check against `typeIds[typeIndex]`, with the
-    /// `checked` strategy's lazy-init branch. Leaves the funcref and slot address in
+    /// slot load, null check, signature check against the expected type's id at
+    /// `typeIdOffset` in the vmctx (one load), with the `checked` strategy's lazy-init
+    /// branch. Leaves the funcref and slot address in
     /// the call-sequence registers; until the call, argument placement uses no
     /// register of that sequence. `index` is consumed.
-    mutating func loadFuncRefForCall(table: TablePlace, tableIndex: UInt32, index: Reg, typeIndex: Int, strategy: TableInitStrategy)
+    mutating func loadFuncRefForCall(table: TablePlace, tableIndex: UInt32, index: Reg, typeIdOffset: Int, strategy: TableInitStrategy)
     /// Calls a builtin through the vmctx (C ABI): the vmctx goes first, the other
     /// arguments are already in ``CallingConvention/builtinArgumentRegisters``.
     mutating func callBuiltin(_ builtin: Builtin)

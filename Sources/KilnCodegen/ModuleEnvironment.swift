@@ -30,7 +30,7 @@ public struct ModuleEnvironment: Sendable {
         layout = VMContextLayout(
             importedFunctions: module.importedFunctionCount, importedGlobals: module.importedGlobalCount,
             definedGlobals: module.globals.count - module.importedGlobalCount, tables: module.tables.count,
-            definedTables: module.tables.count - module.importedTableCount)
+            definedTables: module.tables.count - module.importedTableCount, types: module.types.count)
         reloadVMContextAfterCalls = module.usedFeatures.contains(.tailCall)
         var sigs: [Signature] = []
         for t in module.types {

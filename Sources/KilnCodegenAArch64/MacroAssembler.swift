@@ -626,11 +626,11 @@ public struct AArch64MacroAssembler: MacroAssembler {
     /// docs/tables.md's sequence: bounds check against the table's length, the slot
     /// address in x18 (`nest`), the funcref in x22, the null check (under `checked`, a
     /// zero slot first takes the out-of-line `tableLazyInit` call and a lazy tag is
-    /// cleared), then the signature check against `typeIds[typeIndex]`. Uses x16 and the
+    /// cleared), then the signature check against the vmctx's copy of the type's id. Uses x16 and the
     /// consumed index register; argument placement comes after and touches neither x18
     /// nor x22.
     public mutating func loadFuncRefForCall(
-        table: TablePlace, tableIndex: UInt32, index: Reg, typeIndex: Int, strategy: TableInitStrategy
+        table: TablePlace, tableIndex: UInt32, index: Reg, typeIdOffset: Int, strategy: TableInitStrategy
     ) {
         let idx = index.x
         if table.indirect {
@@ -659,8 +659,7 @@ public struct AArch64MacroAssembler: MacroAssembler {
         let uninitialized = labels.trapLabel(.uninitializedElement)
         asm.cbz(.x, .funcRef, offset: 0)
         labels.addFixup(at: asm.offset - 4, to: uninitialized, form: BranchForm.imm19.rawValue)
-        asm.ldr(.x, idx, operand(vmctx(VMContextLayout.typeIds), size: 8))
-        asm.ldr(.x, idx, operand(MemOperand(idx, 8 * typeIndex), size: 8))
+        asm.ldr(.x, idx, operand(vmctx(typeIdOffset), size: 8))
         asm.ldr(.x, .scratch, .offset(.funcRef, VMFuncRef.typeId))
         asm.cmp(.x, idx, .scratch)
         branch(.ne, labels.trapLabel(.indirectCallTypeMismatch))

@@ -80,8 +80,7 @@ extension FunctionTranslator {
         }
         trap(if: LLVMBuildICmp(builder, LLVMIntEQ, funcref, ir.constI64(0), ""), .uninitializedElement)
         let reference = LLVMBuildIntToPtr(builder, funcref, ir.ptr, "")!
-        let typeIds = loadVM(ir.ptr, vmctx, VMContextLayout.typeIds, invariant: true)
-        let expected = loadVM(ir.i64, typeIds, 8 * Int(typeIndex), invariant: true)
+        let expected = loadVM(ir.i64, vmctx, module.env.layout.typeId(Int(typeIndex)), invariant: true)
         let actual = loadVM(ir.i64, reference, VMFuncRef.typeId, invariant: true)
         trap(if: LLVMBuildICmp(builder, LLVMIntNE, expected, actual, ""), .indirectCallTypeMismatch)
         let code = loadVM(ir.ptr, reference, VMFuncRef.code, invariant: true)

@@ -512,7 +512,7 @@ public struct X64MacroAssembler: MacroAssembler {
     }
 
     public mutating func loadFuncRefForCall(
-        table: TablePlace, tableIndex: UInt32, index: Reg, typeIndex: Int, strategy: TableInitStrategy
+        table: TablePlace, tableIndex: UInt32, index: Reg, typeIdOffset: Int, strategy: TableInitStrategy
     ) {
         let idx = index.gpr
         if table.indirect {
@@ -540,8 +540,7 @@ public struct X64MacroAssembler: MacroAssembler {
             asm.test(.q, .funcRef, .funcRef)
         }
         trapIf(.e, .uninitializedElement)
-        asm.mov(.q, idx, Mem(base: .vmctx, disp: Int32(VMContextLayout.typeIds)))
-        asm.mov(.q, idx, Mem(base: idx, disp: Int32(8 * typeIndex)))
+        asm.mov(.q, idx, Mem(base: .vmctx, disp: Int32(typeIdOffset)))
         asm.alu(.cmp, .q, idx, Mem(base: .funcRef, disp: Int32(VMFuncRef.typeId)))
         trapIf(.ne, .indirectCallTypeMismatch)
     }

@@ -44,8 +44,12 @@ struct VMContext {
         store(function, at: VMContextLayout.builtin(builtin))
     }
 
-    /// The module's canonical type ids (one `UInt64` per type index).
-    func setTypeIds(_ ids: UnsafeMutablePointer<UInt64>) { store(UnsafeRawPointer(ids), at: VMContextLayout.typeIds) }
+    /// The module's canonical type ids (one `UInt64` per type index): the pointer to the
+    /// module's array, and the copy `call_indirect` compares against.
+    func setTypeIds(_ ids: UnsafeMutablePointer<UInt64>) {
+        store(UnsafeRawPointer(ids), at: VMContextLayout.typeIds)
+        for i in 0..<layout.typeCount { store(ids[i], at: layout.typeId(i)) }
+    }
 
     /// Table `index` (imports first): the pointer to its `VMTableDefinition`.
     func setTablePointer(_ index: Int, _ definition: UnsafeMutableRawPointer) {

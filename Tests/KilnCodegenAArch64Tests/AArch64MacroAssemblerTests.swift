@@ -266,14 +266,14 @@ import Testing
     @Test func indirectCallSequence() throws {
         let (lines, masm) = try Self.emit { m in
             m.loadFuncRefForCall(
-                table: TablePlace(offset: 304, indirect: false), tableIndex: 1, index: Self.x(0), typeIndex: 2,
+                table: TablePlace(offset: 304, indirect: false), tableIndex: 1, index: Self.x(0), typeIdOffset: 400,
                 strategy: .image)
             m.finishFunction(frameSize: 0)
         }
         #expect(lines == [
-            "ldr x16, [x20, #0x138]", "cmp x0, x16", "b.hs 0x30", "ldr x18, [x20, #0x130]", "add x18, x18, x0, lsl #3",
-            "ldr x22, [x18]", "cbz x22, 0x34", "ldr x0, [x20, #0x20]", "ldr x0, [x0, #0x10]", "ldr x16, [x22, #0x8]",
-            "cmp x0, x16", "b.ne 0x38", "udf #0x8", "udf #0x9", "udf #0xa",
+            "ldr x16, [x20, #0x138]", "cmp x0, x16", "b.hs 0x2c", "ldr x18, [x20, #0x130]", "add x18, x18, x0, lsl #3",
+            "ldr x22, [x18]", "cbz x22, 0x30", "ldr x0, [x20, #0x190]", "ldr x16, [x22, #0x8]",
+            "cmp x0, x16", "b.ne 0x34", "udf #0x8", "udf #0x9", "udf #0xa",
         ])
         #expect(masm.records.trapSites.map(\.kind) == [.undefinedElement, .uninitializedElement, .indirectCallTypeMismatch])
     }
@@ -285,15 +285,15 @@ import Testing
         let builtin = VMContextLayout.builtin(.tableLazyInit)
         let (lines, _) = try Self.emit { m in
             m.loadFuncRefForCall(
-                table: TablePlace(offset: 240, indirect: true), tableIndex: 3, index: Self.x(1), typeIndex: 0,
+                table: TablePlace(offset: 240, indirect: true), tableIndex: 3, index: Self.x(1), typeIdOffset: 336,
                 strategy: .checked)
             m.finishFunction(frameSize: 0)
         }
         #expect(lines == [
-            "ldr x18, [x20, #0xf0]", "ldr x16, [x18, #0x8]", "cmp x1, x16", "b.hs 0x58", "ldr x18, [x18]",
-            "add x18, x18, x1, lsl #3", "ldr x22, [x18]", "cbz x22, 0x3c", "and x22, x22, #0xfffffffffffffffe",
-            "cbz x22, 0x5c", "ldr x1, [x20, #0x20]", "ldr x1, [x1]", "ldr x16, [x22, #0x8]", "cmp x1, x16",
-            "b.ne 0x60",
+            "ldr x18, [x20, #0xf0]", "ldr x16, [x18, #0x8]", "cmp x1, x16", "b.hs 0x54", "ldr x18, [x18]",
+            "add x18, x18, x1, lsl #3", "ldr x22, [x18]", "cbz x22, 0x38", "and x22, x22, #0xfffffffffffffffe",
+            "cbz x22, 0x58", "ldr x1, [x20, #0x150]", "ldr x16, [x22, #0x8]", "cmp x1, x16",
+            "b.ne 0x5c",
             "mov w2, w1", "mov w1, #0x3", "mov x0, x20", "ldr x16, [x20, #0x\(String(builtin, radix: 16))]", "blr x16",
             "mov x22, x0", "b 0x20",
             "udf #0x8", "udf #0x9", "udf #0xa",

@@ -80,7 +80,7 @@ final class TestInstance {
         layout = VMContextLayout(
             importedFunctions: module.importedFunctionCount, importedGlobals: module.importedGlobalCount,
             definedGlobals: module.globals.count - module.importedGlobalCount, tables: module.tables.count,
-            definedTables: module.tables.count - module.importedTableCount)
+            definedTables: module.tables.count - module.importedTableCount, types: module.types.count)
         typeIds = .allocate(capacity: max(1, module.types.count))
         for (i, t) in module.types.enumerated() {
             typeIds[i] = UInt64(module.types.firstIndex(where: { $0 == t })! + 1)
@@ -108,6 +108,7 @@ final class TestInstance {
             maxPages = mem.max ?? 65536
         }
         vmctx.storeBytes(of: typeIds, toByteOffset: VMContextLayout.typeIds, as: UnsafeMutablePointer<UInt64>.self)
+        for i in 0..<module.types.count { vmctx.storeBytes(of: typeIds[i], toByteOffset: layout.typeId(i), as: UInt64.self) }
         vmctx.storeBytes(of: memoryDefinition, toByteOffset: VMContextLayout.memoryDefinition, as: UnsafeMutablePointer<UInt64>.self)
         vmctx.storeBytes(of: storeContext, toByteOffset: VMContextLayout.storeContext, as: UnsafeMutablePointer<UInt64>.self)
         let grow: @convention(c) (UnsafeMutableRawPointer?, UInt64) -> Int64 = { ctx, delta in

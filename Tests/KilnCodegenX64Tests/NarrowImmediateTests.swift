@@ -100,9 +100,10 @@ struct NarrowImmediateMacroAssembler: MacroAssembler {
         base.tailCall(target, ownSlots: ownSlots, calleeSlots: calleeSlots)
     }
     mutating func loadFuncRefForCall(
-        table: TablePlace, tableIndex: UInt32, index: Reg, typeIndex: Int, strategy: TableInitStrategy
+        table: TablePlace, tableIndex: UInt32, index: Reg, typeIdOffset: Int, strategy: TableInitStrategy
     ) {
-        base.loadFuncRefForCall(table: table, tableIndex: tableIndex, index: index, typeIndex: typeIndex, strategy: strategy)
+        base.loadFuncRefForCall(
+            table: table, tableIndex: tableIndex, index: index, typeIdOffset: typeIdOffset, strategy: strategy)
     }
     mutating func callBuiltin(_ builtin: Builtin) { base.callBuiltin(builtin) }
     mutating func tableSize(dst: Reg, table: TablePlace) { base.tableSize(dst: dst, table: table) }

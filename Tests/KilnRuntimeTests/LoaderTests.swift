@@ -91,18 +91,18 @@ func loadError(_ bytes: [UInt8]) -> LoadError? {
         #expect(e.message.contains("ABI version 99"))
     }
 
-    /// ABI 5 changed the calling convention (docs/abi.md): an artifact compiled for ABI 4
-    /// would run with the wrong result, argument-area and lazy-slot rules, so it is
-    /// refused, naming both versions.
-    @Test func refusesABI4Artifact() throws {
-        #expect(ABIVersion.current == 5)
+    /// ABI 6 changed the vmctx layout (docs/abi.md): an artifact compiled for ABI 5 would
+    /// read its expected type ids through a pointer the new layout still has but no longer
+    /// means for it, so it is refused, naming both versions.
+    @Test func refusesABI5Artifact() throws {
+        #expect(ABIVersion.current == 6)
         var bytes = HandAssembled.standard
         let at = try #require(bytes.firstIndex(of: ArtifactMetadata.magic)) + 8
-        #expect(bytes[at] == 5)
-        bytes[at] = 4
+        #expect(bytes[at] == 6)
+        bytes[at] = 5
         let e = try #require(loadError(HandAssembled.sealed(bytes)))
         #expect(e.kind == .abiVersion)
-        #expect(e.message.contains("the artifact has ABI version 4, this runtime reads version 5"))
+        #expect(e.message.contains("the artifact has ABI version 5, this runtime reads version 6"))
     }
 
     @Test func rejectsCorruptMetadata() throws {

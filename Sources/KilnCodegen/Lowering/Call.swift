@@ -38,7 +38,8 @@ extension FunctionCompiler {
     @inlinable mutating func loadIndirectTarget(_ typeIndex: Int, table: UInt32) {
         let (index, _) = popReg()
         masm.loadFuncRefForCall(
-            table: env.tablePlace(table), tableIndex: table, index: index, typeIndex: typeIndex, strategy: env.tableInit)
+            table: env.tablePlace(table), tableIndex: table, index: index, typeIdOffset: env.layout.typeId(typeIndex),
+            strategy: env.tableInit)
         free(index)
     }
 
