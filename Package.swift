@@ -8,7 +8,7 @@
 //   KilnCodegen    <- KilnFrontend, KilnABI, WasmParser target-independent lowering
 //   KilnCodegenX64 <- KilnCodegen, AsmX64, KilnABI      x86-64 MacroAssembler + trampolines
 //   KilnCodegenAArch64 <- KilnCodegen, AsmAArch64, KilnABI   AArch64 calling convention and
-//                     MacroAssembler (being written: not linked by the compiler yet)
+//                     MacroAssembler, AArch64Backend (the baseline tier for aarch64)
 //   KilnCodegenLLVM <- KilnCodegen, KilnCodegenX64, CLLVM, KilnABI   the optimizing tier:
 //                     wasm -> LLVM IR -> O2 -> object code placed into Kiln's layout
 //                     (built only where LLVM 19's C API is installed: see `llvmInstalled`)
@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "KilnCompiler",
             dependencies: [
-                "KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "KilnELF",
+                "KilnABI", "KilnFrontend", "KilnCodegen", "KilnCodegenX64", "KilnCodegenAArch64", "KilnELF",
                 .product(name: "WasmParser", package: "WasmKit"),
             ] + compilerTiers,
             swiftSettings: settings + compilerDefines),

@@ -1,5 +1,6 @@
 import KilnABI
 import KilnCodegen
+import KilnCodegenAArch64
 import KilnCodegenX64
 import KilnELF
 import KilnFrontend
@@ -115,7 +116,7 @@ public enum Compiler {
                 throw CompileError.unsupported("the optimizing tier (this build of Kiln has no LLVM)")
                 #endif
             case (.x86_64, .baseline): code = try X64Backend(tableInit: options.tableInit).compile(module)
-            case (.aarch64, .baseline): throw CompileError.unsupported("the aarch64 target (not built yet)")
+            case (.aarch64, .baseline): code = try AArch64Backend(tableInit: options.tableInit).compile(module)
             }
         } catch {
             throw .codegen(error)
