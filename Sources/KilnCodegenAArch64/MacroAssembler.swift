@@ -655,11 +655,14 @@ public struct AArch64MacroAssembler: MacroAssembler {
             bind(back)
             asm.and(.x, .funcRef, .funcRef, imm: ~1)
             lazyInitPaths.append((slow, back, idx, tableIndex))
+            let uninitialized = labels.trapLabel(.uninitializedElement)
+            asm.cbz(.x, .funcRef, offset: 0)
+            labels.addFixup(at: asm.offset - 4, to: uninitialized, form: BranchForm.imm19.rawValue)
         }
-        let uninitialized = labels.trapLabel(.uninitializedElement)
-        asm.cbz(.x, .funcRef, offset: 0)
-        labels.addFixup(at: asm.offset - 4, to: uninitialized, form: BranchForm.imm19.rawValue)
         asm.ldr(.x, idx, operand(vmctx(typeIdOffset), size: 8))
+        // Under `image` and `eager` a null slot is 0, and the type id's load from it faults
+        // (page 0 is never mapped): the null check by fault, with no branch (docs/tables.md).
+        if strategy != .checked { records.trapSite(at: asm.offset, .uninitializedElement) }
         asm.ldr(.x, .scratch, .offset(.funcRef, VMFuncRef.typeId))
         asm.cmp(.x, idx, .scratch)
         branch(.ne, labels.trapLabel(.indirectCallTypeMismatch))

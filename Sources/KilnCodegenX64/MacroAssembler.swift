@@ -536,11 +536,12 @@ public struct X64MacroAssembler: MacroAssembler {
             bind(back)
             asm.alu(.and, .q, .funcRef, imm32: -2)
             lazyInitPaths.append((slow, back, idx, tableIndex))
-        } else {
-            asm.test(.q, .funcRef, .funcRef)
+            trapIf(.e, .uninitializedElement)
         }
-        trapIf(.e, .uninitializedElement)
         asm.mov(.q, idx, Mem(base: .vmctx, disp: Int32(typeIdOffset)))
+        // Under `image` and `eager` a null slot is 0, and the type id's load from it faults
+        // (page 0 is never mapped): the null check by fault, with no branch (docs/tables.md).
+        if strategy != .checked { records.trapSite(at: asm.offset, .uninitializedElement) }
         asm.alu(.cmp, .q, idx, Mem(base: .funcRef, disp: Int32(VMFuncRef.typeId)))
         trapIf(.ne, .indirectCallTypeMismatch)
     }
