@@ -6,3 +6,4 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <llvm-c/Disassembler.h>
+#include <llvm-c/Support.h>

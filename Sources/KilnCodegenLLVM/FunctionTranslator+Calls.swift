@@ -78,9 +78,14 @@ extension FunctionTranslator {
             LLVMAddIncoming(phi, &values, &blocks, 2)
             funcref = phi
         }
-        trap(if: LLVMBuildICmp(builder, LLVMIntEQ, funcref, ir.constI64(0), ""), .uninitializedElement)
+        // The expected id is loaded before the null check, so that the first instruction
+        // after it, the signature check's load from the funcref, depends on nothing else
+        // there and LLVM can turn the check into that load's fault. Volatile only to keep
+        // it there: the optimizer would sink an ordinary load to its one use.
+        let expected = loadVM(ir.i64, vmctx, module.env.layout.typeId(Int(typeIndex)), invariant: false)
+        LLVMSetVolatile(expected, 1)
+        trapIfNull(funcref)
         let reference = LLVMBuildIntToPtr(builder, funcref, ir.ptr, "")!
-        let expected = loadVM(ir.i64, vmctx, module.env.layout.typeId(Int(typeIndex)), invariant: true)
         let actual = loadVM(ir.i64, reference, VMFuncRef.typeId, invariant: true)
         trap(if: LLVMBuildICmp(builder, LLVMIntNE, expected, actual, ""), .indirectCallTypeMismatch)
         let code = loadVM(ir.ptr, reference, VMFuncRef.code, invariant: true)

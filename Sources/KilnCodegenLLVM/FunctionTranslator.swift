@@ -283,6 +283,20 @@ struct FunctionTranslator: AnyInstructionVisitor {
         LLVMPositionBuilderAtEnd(builder, next)
     }
 
+    /// Traps with "uninitialized element" when `funcref` is 0, through a branch LLVM may
+    /// replace with the fault of the first load from the funcref (its implicit-null-check
+    /// pass; the object's fault map then names that load, and ``ObjectPlacement`` makes it
+    /// a trap site). Nothing is stored between the branch and that load, so the trap
+    /// leaves memory as the branch would.
+    mutating func trapIfNull(_ funcref: LLVMValueRef) {
+        let next = appendBlock("")
+        let isNull = LLVMBuildICmp(builder, LLVMIntEQ, funcref, ir.constI64(0), "")!
+        let br = LLVMBuildCondBr(builder, isNull, trapBlock(.uninitializedElement), next)!
+        setUnlikely(br)
+        LLVMSetMetadata(br, ir.makeImplicitKind, ir.invariantNode)
+        LLVMPositionBuilderAtEnd(builder, next)
+    }
+
     /// Continues when `condition` holds, and traps with `kind` otherwise.
     mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) {
         let next = appendBlock("")

@@ -16,6 +16,9 @@ final class IRContext {
     /// base, builtin and import pointers, type ids, a defined table's base).
     let invariantNode: LLVMValueRef
     let tbaaKind, invariantKind, rangeKind: UInt32
+    /// `!make.implicit` on a null check's branch: LLVM may fold it into the fault of the
+    /// first load through the pointer (docs/tables.md, "null check by fault").
+    let makeImplicitKind: UInt32
 
     init() {
         context = LLVMContextCreate()
@@ -31,6 +34,7 @@ final class IRContext {
         tbaaKind = Self.kindID("tbaa")
         invariantKind = Self.kindID("invariant.load")
         rangeKind = Self.kindID("range")
+        makeImplicitKind = Self.kindID("make.implicit")
         let ctx = context
         func string(_ s: String) -> LLVMMetadataRef {
             s.withCString { LLVMMDStringInContext2(ctx, $0, s.utf8.count) }

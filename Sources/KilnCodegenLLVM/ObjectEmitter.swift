@@ -1,4 +1,7 @@
 import CLLVM
+#if canImport(Glibc)
+import Glibc
+#endif
 import KilnABI
 import KilnCodegen
 
@@ -11,8 +14,18 @@ final class ObjectEmitter {
     let machine: LLVMTargetMachineRef
     let dataLayout: String
 
-    /// Registers LLVM's x86-64 and AArch64 targets once per process.
+    /// Registers LLVM's x86-64 and AArch64 targets once per process, and turns on the
+    /// code generator's implicit null checks (off by default in LLVM; a branch marked
+    /// `!make.implicit` may become a faulting load, listed in `.llvm_faultmaps`).
     private static let targetsInitialized: Bool = {
+        let arguments = ["kiln", "-enable-implicit-null-checks"]
+        var pointers = arguments.map { strdup($0) }
+        pointers.withUnsafeMutableBufferPointer { buffer in
+            buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) {
+                LLVMParseCommandLineOptions(Int32($0.count), $0.baseAddress, nil)
+            }
+        }
+        // Not freed: LLVM may keep pointers into its arguments for the process's life.
         LLVMInitializeX86TargetInfo()
         LLVMInitializeX86Target()
         LLVMInitializeX86TargetMC()

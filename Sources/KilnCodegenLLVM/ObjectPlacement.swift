@@ -11,6 +11,9 @@ struct ObjectPlacement {
     var bytes: [UInt8] = []
     /// Offset in `.text` and size of every function symbol, by name.
     var symbols: [String: (offset: Int, size: Int)] = [:]
+    /// Offsets in `.text` of the loads LLVM made null checks of (its fault maps): a fault
+    /// there is the "uninitialized element" trap, the only check Kiln marks implicit.
+    var nullCheckFaults: [Int] = []
     let base: Int
     let isa: TargetISA
 
@@ -70,6 +73,7 @@ struct ObjectPlacement {
         for wantCode in [true, false] {
             for (i, s) in sections.enumerated() where s.flags & UInt64(allocated) != 0 && s.size > 0 {
                 guard s.type == 1 || s.type == 8 else { continue }  // PROGBITS, NOBITS
+                guard s.name != Self.faultMapsSection else { continue }  // read below, not placed
                 if (s.flags & UInt64(executable) != 0) != wantCode { continue }
                 if s.flags & UInt64(writable) != 0 || s.type == 8 {
                     throw CompileError.internalError("LLVM's object has writable data (\(s.name))")
@@ -94,7 +98,49 @@ struct ObjectPlacement {
                 }
             }
         }
+        if let faultMaps = sections.firstIndex(where: { $0.name == Self.faultMapsSection }) {
+            try readFaultMaps(faultMaps, sections: sections, symbols: symbols, placed: placed, elf: elf)
+        }
         pending.append((object, sections, symbols, placed))
+    }
+
+    static let faultMapsSection = ".llvm_faultmaps"
+
+    /// Reads LLVM's fault maps (version 1: a u8 version, 3 reserved bytes, a u32 function
+    /// count; per function its address as an absolute relocation, a u32 entry count and a
+    /// reserved u32; per entry u32 kind, faulting offset and handler offset, both from the
+    /// function's start) into ``nullCheckFaults``.
+    private mutating func readFaultMaps(
+        _ index: Int, sections: [Section], symbols: [Symbol], placed: [Int: Int], elf: ELFReader
+    ) throws(CompileError) {
+        let map = sections[index]
+        var functionAt: [Int: Int] = [:]  // offset in the map -> placed address of the function
+        for r in sections where r.type == 4 && r.info == index {
+            for k in 0..<(r.size / 24) {
+                let e = r.offset + 24 * k
+                let symbol = symbols[Int(elf.u64(e + 8) >> 32)]
+                guard let at = placed[symbol.section] else { continue }
+                functionAt[Int(elf.u64(e))] = at + symbol.value + Int(Int64(bitPattern: elf.u64(e + 16)))
+            }
+        }
+        guard map.size >= 8, elf.bytes[map.offset] == 1 else {
+            throw CompileError.internalError("LLVM's fault map has an unknown version")
+        }
+        var p = 8
+        for _ in 0..<elf.u32(map.offset + 4) {
+            guard p + 16 <= map.size, let function = functionAt[p] else {
+                throw CompileError.internalError("LLVM's fault map names a function Kiln did not place")
+            }
+            let entries = Int(elf.u32(map.offset + p + 8))
+            p += 16
+            guard p + 12 * entries <= map.size else {
+                throw CompileError.internalError("LLVM's fault map is truncated")
+            }
+            for k in 0..<entries {
+                nullCheckFaults.append(function + Int(elf.u32(map.offset + p + 12 * k + 4)))
+            }
+            p += 12 * entries
+        }
     }
 
     /// Applies every object's relocations.

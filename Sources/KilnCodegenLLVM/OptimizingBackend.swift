@@ -68,7 +68,9 @@ public struct OptimizingBackend: Backend {
             }
             code.functions.append((UInt32(symbol.offset), UInt32(symbol.size)))
         }
-        code.trapSites = masm.records.sortedTrapSites
+        var records = masm.records
+        for offset in placement.nullCheckFaults { records.trapSite(at: offset, .uninitializedElement) }
+        code.trapSites = records.sortedTrapSites
         code.text = text
         return code
     }
