@@ -20,6 +20,20 @@ public enum TargetISA: UInt32, Sendable, CaseIterable {
         }
     }
 
+    /// The alignment of everything an artifact for this ISA maps page by page: `.text`,
+    /// the memory image (in the file and in linear memory), table images and every
+    /// `PT_LOAD` (`p_align`). 4 KiB on x86-64, whose kernels use 4 KiB pages; 64 KiB on
+    /// AArch64, so an artifact maps straight from the file on 4, 16 and 64 KiB-page
+    /// kernels alike (the largest granule AArch64 Linux uses). The loader still accepts
+    /// any artifact aligned to at least 4 KiB: what the host cannot map it copies
+    /// (docs/artifact-format.md, "Page size").
+    public var artifactPageSize: Int {
+        switch self {
+        case .x86_64: return 4096
+        case .aarch64: return 65536
+        }
+    }
+
     /// The ISA of the process running this code.
     public static var host: TargetISA {
         #if arch(x86_64)

@@ -13,14 +13,16 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of text.") var json = false
 
     func run() throws {
-        let module: Module
+        // Read and checked as the loader would, but not loaded: an artifact for either
+        // ISA reads on any host.
+        let contents: ArtifactContents
         do {
-            module = try Module(contentsOf: file, engine: Engine())
+            contents = try ArtifactContents(contentsOf: file)
         } catch {
             throw Failure("error: \(file): \(error)")
         }
         let bytes = [UInt8](FileManager.default.contents(atPath: file) ?? Data())
-        let report = ArtifactReport(module: module, fileBytes: bytes)
+        let report = ArtifactReport(contents: contents, fileBytes: bytes)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

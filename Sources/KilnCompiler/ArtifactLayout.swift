@@ -11,9 +11,10 @@ enum ArtifactLayout {
         tableImages: [[UInt8]?], options: CompileOptions
     ) -> ELFImage {
         let metadataBytes = metadata.encode()
+        let pageSize = options.effectivePageSize
         var sections = [
             ELFSection(name: SectionName.metadata, bytes: metadataBytes, alignment: 16),
-            ELFSection(name: SectionName.memoryImage, bytes: memoryImage, alignment: Int(MemoryImageBuilder.pageSize)),
+            ELFSection(name: SectionName.memoryImage, bytes: memoryImage, alignment: pageSize),
         ]
         let lazyFuncRefs = TableImageBuilder.lazyFuncRefs(metadata: metadata)
         if !lazyFuncRefs.isEmpty {
@@ -21,7 +22,7 @@ enum ArtifactLayout {
         }
         for (i, image) in tableImages.enumerated() {
             guard let image else { continue }
-            sections.append(ELFSection(name: SectionName.tableImage(i), bytes: image, alignment: Int(MemoryImageBuilder.pageSize)))
+            sections.append(ELFSection(name: SectionName.tableImage(i), bytes: image, alignment: pageSize))
         }
         // Beside the metadata, so it shares its page.
         let checksum = ArtifactChecksum.section(for: [(SectionName.text, code.text)] + sections.map { ($0.name, $0.bytes) })
@@ -52,11 +53,21 @@ enum ArtifactLayout {
         for (t, offset) in metadata.hostCallStubs.enumerated() where offset != ArtifactMetadata.noCode {
             symbols.append(ELFSymbol(name: "__kiln_hostcall_type\(t)", section: 0, offset: UInt64(offset), size: 0, kind: .function, isExported: false))
         }
+        if options.target == .aarch64 { symbols += mappingSymbols(code) }
         symbols.append(
             ELFSymbol(name: SymbolName.metadata, section: 1, offset: 0, size: UInt64(metadataBytes.count), kind: .object, isExported: true))
         return ELFImage(
             machine: UInt16(options.target.rawValue), soname: options.soname, text: code.text,
-            readOnlySections: sections, symbols: symbols)
+            readOnlySections: sections, symbols: symbols, pageSize: pageSize)
+    }
+
+    /// The AArch64 ELF ABI's mapping symbols (local, `STT_NOTYPE`, size 0): `$x` where
+    /// A64 instructions start, `$d` where data starts. The baseline tier puts no data in
+    /// `.text`, so one `$x` at 0 describes it. The optimizing tier's constant pools and
+    /// jump tables would need a `$d` each; they get none yet (docs/artifact-format.md).
+    static func mappingSymbols(_ code: CompiledCode) -> [ELFSymbol] {
+        guard !code.text.isEmpty else { return [] }
+        return [ELFSymbol(name: "$x", section: 0, offset: 0, size: 0, kind: .noType, isExported: false)]
     }
 
     /// ELF string tables cannot hold NUL; a wasm name can. Such names are written with

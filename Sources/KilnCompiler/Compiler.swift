@@ -30,6 +30,12 @@ public struct CompileOptions: Sendable {
     /// How funcref tables with initializers are set up (docs/tables.md).
     public var tableInit: TableInitStrategy
     public var tier: CompilerTier
+    /// The page size the artifact is laid out for; nil (the default) means the target's
+    /// ``TargetISA/artifactPageSize``. Tests set it to make, say, a 64 KiB-aligned x86-64
+    /// artifact and check the loader maps it on a 4 KiB-page host.
+    package var pageSize: Int? = nil
+    /// The page size the layout uses.
+    var effectivePageSize: Int { pageSize ?? target.artifactPageSize }
     public init(
         target: TargetISA = .host, soname: String = "module.so", tableInit: TableInitStrategy = .image,
         tier: CompilerTier = .default
@@ -124,7 +130,7 @@ public enum Compiler {
         var metadata = try MetadataBuilder(module: module, code: code, target: options.target).build()
         metadata.tableInit = options.tableInit
         metadata.codeTier = options.tier == .optimizing ? .optimizing : .baseline
-        let memoryImage = MemoryImageBuilder.build(module: module, metadata: &metadata)
+        let memoryImage = MemoryImageBuilder.build(module: module, metadata: &metadata, pageSize: options.effectivePageSize)
         let tableImages = TableImageBuilder.build(module: module, metadata: &metadata)
         let image = ArtifactLayout.elfImage(
             module: module, code: code, metadata: metadata, memoryImage: memoryImage, tableImages: tableImages,

@@ -10,13 +10,14 @@ import KilnFrontend
 /// stays in the metadata and the runtime applies them in order (trapping on the first
 /// one out of bounds, as the spec requires).
 enum MemoryImageBuilder {
-    /// Alignment of the image in the file and in linear memory.
-    static let pageSize: UInt64 = 4096
     /// Larger spans are left to be copied at instantiation.
     static let maximumImageSize: UInt64 = 64 << 20
 
     /// Returns the image bytes (empty when there is none) and marks the segments it holds.
-    static func build(module: WasmModule, metadata: inout ArtifactMetadata) -> [UInt8] {
+    /// The image starts and ends on `pageSize` (the target's ``TargetISA/artifactPageSize``)
+    /// in the file and in linear memory, so a host with such pages maps it.
+    static func build(module: WasmModule, metadata: inout ArtifactMetadata, pageSize: Int) -> [UInt8] {
+        let pageSize = UInt64(pageSize)
         guard let memory = metadata.memory else { return [] }
         let memoryBytes = memory.minimum * UInt64(WasmPage.size)
         var spans: [(index: Int, start: UInt64, bytes: [UInt8])] = []

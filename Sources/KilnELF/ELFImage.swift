@@ -47,7 +47,8 @@ public struct ELFSection: Sendable {
 
 /// A symbol: `.symtab` gets every symbol; `.dynsym` also gets those with `isExported`.
 public struct ELFSymbol: Sendable {
-    public enum Kind: Sendable { case function, object }
+    /// `STT_FUNC`, `STT_OBJECT`, or `STT_NOTYPE` (AArch64 mapping symbols `$x`/`$d`).
+    public enum Kind: Sendable { case function, object, noType }
     public var name: String
     public var section: Int
     /// Offset from the start of its section.

@@ -148,7 +148,12 @@ struct SharedObjectEmitter {
         guard let data else { return }
         for (index, symbol) in symbols.enumerated() {
             let bind = symbol.isGlobal ? STB_GLOBAL : STB_LOCAL
-            let type = symbol.isFunction ? STT_FUNC : STT_OBJECT
+            let type: Int32
+            switch symbol.kind {
+            case .function: type = STT_FUNC
+            case .object: type = STT_OBJECT
+            case .noType: type = STT_NOTYPE
+            }
             let section = numbering.forSymbolSection(symbol.section)
             var entry = GElf_Sym()
             entry.st_name = symbol.name

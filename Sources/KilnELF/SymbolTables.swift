@@ -24,7 +24,7 @@ struct SectionNumbering {
 struct PendingSymbol {
     var name: UInt32
     var isGlobal: Bool
-    var isFunction: Bool
+    var kind: ELFSymbol.Kind
     var section: Int
     var offset: UInt64
     var size: UInt64
@@ -69,7 +69,7 @@ struct SymbolTables {
 
     private func pending(_ symbol: ELFSymbol, name: UInt32) -> PendingSymbol {
         PendingSymbol(
-            name: name, isGlobal: symbol.isExported, isFunction: symbol.kind == .function,
+            name: name, isGlobal: symbol.isExported, kind: symbol.kind,
             section: symbol.section, offset: symbol.offset, size: symbol.size)
     }
 }

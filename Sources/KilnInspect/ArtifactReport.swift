@@ -68,10 +68,18 @@ public struct ArtifactReport: Encodable, Sendable {
 
     /// Reads the facts of `module`; `fileBytes` are the artifact file (for the table images).
     public init(module: Module, fileBytes: [UInt8]) {
-        let m = module.metadata
+        self.init(metadata: module.metadata, sections: module.sections, fileBytes: fileBytes)
+    }
+
+    /// Reads the facts of an artifact read without loading it (either ISA, on any host).
+    package init(contents: ArtifactContents, fileBytes: [UInt8]) {
+        self.init(metadata: contents.metadata, sections: contents.sections, fileBytes: fileBytes)
+    }
+
+    init(metadata m: ArtifactMetadata, sections allSections: [SectionInfo], fileBytes: [UInt8]) {
         target = m.target.name
         abiVersion = m.abiVersion
-        sections = module.sections.filter { !$0.name.isEmpty }.map {
+        sections = allSections.filter { !$0.name.isEmpty }.map {
             Section(
                 name: $0.name, offset: $0.offset, size: $0.size,
                 flags: ($0.flags & 2 != 0 ? "A" : "") + ($0.isWritable ? "W" : "") + ($0.isExecutable ? "X" : ""))
@@ -119,7 +127,7 @@ public struct ArtifactReport: Encodable, Sendable {
             var info = TableInfo(
                 index: importedTables + i, element: t.type.element.name, minimum: t.type.limits.minimum,
                 maximum: t.type.limits.maximum)
-            if t.hasImage, let section = module.sections.first(where: { $0.name == SectionName.tableImage(i) }),
+            if t.hasImage, let section = allSections.first(where: { $0.name == SectionName.tableImage(i) }),
                 section.offset + section.size <= UInt64(fileBytes.count)
             {
                 let start = Int(section.offset)

@@ -143,7 +143,10 @@ enum ArtifactReader {
     /// them: identity (magic, class, byte order, type, machine), section headers, required
     /// sections, metadata (ABI version and target first), then every offset the metadata
     /// names.
-    static func check(_ fd: borrowing FileDescriptor) throws(LoadError) -> CheckedArtifact {
+    ///
+    /// `isa` is the ISA the artifact must be for: the host's when it is loaded to run;
+    /// nil to read an artifact of any ISA Kiln knows without running it (`kiln inspect`).
+    static func check(_ fd: borrowing FileDescriptor, isa: TargetISA? = .host) throws(LoadError) -> CheckedArtifact {
         let fileSize: UInt64
         do { fileSize = try Posix.fileSize(fd) } catch { throw LoadError.io(error, "artifact") }
 
@@ -171,7 +174,7 @@ enum ArtifactReader {
         h.seek(16)
         let type = try h.u16()
         let machine = try h.u16()
-        guard machine == UInt16(TargetISA.host.rawValue) else {
+        guard let machineISA = TargetISA(rawValue: UInt32(machine)), machineISA == isa ?? machineISA else {
             throw LoadError.wrongISA(
                 "the artifact is for \(ELF.machineName(machine)) (e_machine \(machine)), this host is \(TargetISA.host.name) (e_machine \(TargetISA.host.rawValue))"
             )
@@ -180,8 +183,10 @@ enum ArtifactReader {
             throw LoadError.corrupt("ELF type \(type) is not ET_DYN (a shared object)")
         }
         #if arch(x86_64)
-            let missing = X64CPUFeatures.missingOnThisCPU()
-            guard missing.isEmpty else { throw LoadError.unsupportedCPU(X64CPUFeatures.describe(missing: missing)) }
+            if isa == .x86_64 {
+                let missing = X64CPUFeatures.missingOnThisCPU()
+                guard missing.isEmpty else { throw LoadError.unsupportedCPU(X64CPUFeatures.describe(missing: missing)) }
+            }
         #endif
         h.seek(40)
         let shoff = try h.u64()
@@ -286,9 +291,12 @@ enum ArtifactReader {
             )
         }
         let target = try m.u32()
-        guard target == TargetISA.host.rawValue else {
+        guard target == (isa ?? machineISA).rawValue else {
             let name = TargetISA(rawValue: target)?.name ?? "unknown target \(target)"
             throw LoadError.wrongISA("the metadata targets \(name), this host is \(TargetISA.host.name)")
+        }
+        guard target == machineISA.rawValue else {
+            throw LoadError.corrupt("the metadata targets another ISA than the ELF header (\(machineISA.name))")
         }
         guard checksum != nil else { throw LoadError.corrupt("no \(SectionName.checksum) section") }
         let metadata: ArtifactMetadata
@@ -435,5 +443,24 @@ enum ArtifactReader {
             s.append(digits[Int(b & 15)])
         }
         return s
+    }
+}
+
+/// An artifact read and checked as the loader checks it, but not loaded: nothing is
+/// mapped and no code can run, so an artifact of either ISA can be read on any host
+/// (`kiln inspect`).
+package struct ArtifactContents: Sendable {
+    package var metadata: ArtifactMetadata
+    /// The ELF sections, as their headers describe them.
+    package var sections: [SectionInfo]
+
+    /// Reads and checks the artifact at `path`, whatever ISA it is for.
+    package init(contentsOf path: String) throws(LoadError) {
+        let fd: FileDescriptor
+        do { fd = try Posix.openReadOnly(path) } catch { throw LoadError.io(error, path) }
+        let checked = try ArtifactReader.check(fd, isa: nil)
+        try ModuleTables.checkMetadata(checked.metadata, checked: checked)
+        metadata = checked.metadata
+        sections = checked.sections
     }
 }

@@ -261,8 +261,9 @@ public final class Instance {
         guard let section = module.memoryImageSection else { return }  // checked at load
         if Self.canMapImage(
             fileOffset: section.offset, memoryOffset: image.memoryOffset, length: image.length,
-            pageSize: UInt64(Posix.pageSize))
+            pageSize: UInt64(module.hostPageSize))
         {
+            memoryImagePlacement = .mapped
             do {
                 try memory.mapImage(
                     module.file, fileOffset: section.offset, memoryOffset: image.memoryOffset, length: Int(image.length)
@@ -272,7 +273,8 @@ public final class Instance {
                 throw RuntimeError.resource("cannot map the memory image: \(error)")
             }
         }
-        // Host pages larger than the artifact's 4 KiB alignment: copy instead.
+        // Host pages larger than the artifact's alignment: copy instead.
+        memoryImagePlacement = .copied
         let bytes: [UInt8]
         do {
             bytes = try Posix.pread(module.file, offset: section.offset, count: Int(image.length))
@@ -282,9 +284,14 @@ public final class Instance {
         try memory.write(bytes, at: image.memoryOffset)
     }
 
+    /// How the memory image was placed at instantiation (nil without one): tests check the
+    /// loader maps what the host page allows and copies the rest.
+    package private(set) var memoryImagePlacement: ImagePlacement?
+
     /// Whether a memory image can be mapped straight from the file: its file offset, its
     /// place in linear memory and its length all fall on host pages (artifacts align them
-    /// to 4 KiB; a 16 or 64 KiB-page host may not be able to map them).
+    /// to their target's ``TargetISA/artifactPageSize``, 4 KiB for x86-64; a host with
+    /// larger pages cannot map a 4 KiB-aligned image).
     static func canMapImage(fileOffset: UInt64, memoryOffset: UInt64, length: UInt64, pageSize: UInt64) -> Bool {
         fileOffset % pageSize == 0 && memoryOffset % pageSize == 0 && length % pageSize == 0
     }

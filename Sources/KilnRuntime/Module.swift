@@ -32,6 +32,13 @@ public final class Module: @unchecked Sendable {
     let functionTypeIndices: [UInt32]
     /// How many functions are imported.
     let importedFunctionCount: Int
+    /// The page size the loader placed sections by: the host's (`sysconf`), or a larger
+    /// one a test simulates. A section whose file offset falls on such a page is mapped
+    /// from the file; any other is copied (``ImagePlacement``).
+    let hostPageSize: Int
+    /// How `.text` was placed: mapped from the file, or copied because the artifact's
+    /// alignment is smaller than the host page (nil when `.text` is empty).
+    package let textPlacement: ImagePlacement?
     /// Export name -> index in `metadata.exports` (the first, if a name repeats).
     let exportIndex: [WasmName: Int]
 
@@ -54,24 +61,43 @@ public final class Module: @unchecked Sendable {
     /// Loads an artifact from memory; the bytes go into a memfd so loading takes the same
     /// mapping path as a file.
     public convenience init(bytes: [UInt8], engine: Engine) throws(LoadError) {
+        try self.init(bytes: bytes, engine: engine, hostPageSize: Posix.pageSize)
+    }
+
+    /// Loads an artifact from memory as a host with `hostPageSize`-byte pages would (a
+    /// power of two, at least the real page size): tests simulate 16 and 64 KiB-page
+    /// kernels with it.
+    package convenience init(bytes: [UInt8], engine: Engine, hostPageSize: Int) throws(LoadError) {
+        precondition(
+            hostPageSize >= Posix.pageSize && hostPageSize & (hostPageSize - 1) == 0,
+            "a simulated page size must be a power of two no smaller than the real one")
         let fd: FileDescriptor
         do { fd = try Posix.memfdCreate("kiln-artifact") } catch { throw LoadError.io(error, "in-memory artifact") }
         do { try Posix.writeAll(fd, bytes) } catch { throw LoadError.io(error, "in-memory artifact") }
-        try self.init(file: fd, engine: engine)
+        try self.init(file: fd, engine: engine, hostPageSize: hostPageSize)
     }
 
-    private init(file fd: consuming FileDescriptor, engine: Engine) throws(LoadError) {
+    private init(file fd: consuming FileDescriptor, engine: Engine, hostPageSize: Int = Posix.pageSize) throws(LoadError) {
         let checked = try ArtifactReader.check(fd)
         let m = checked.metadata
         let textLength = Int(checked.text.size)
         var code: MappedRegion? = nil
         var base: UnsafeRawPointer? = nil
+        var textPlacement: ImagePlacement? = nil
         if textLength > 0 {
+            // The artifact aligns .text to its target's page (4 KiB at least, checked);
+            // a host with larger pages cannot map it from the file, so it gets a copy.
+            let placement = ImagePlacement.choose(fileOffset: checked.text.offset, pageSize: UInt64(hostPageSize))
             do {
-                let region = try MappedRegion.mapFile(
-                    fd, offset: checked.text.offset, length: textLength, protection: PROT_READ | PROT_EXEC)
+                let region =
+                    placement == .mapped
+                    ? try MappedRegion.mapFile(
+                        fd, offset: checked.text.offset, length: textLength, protection: PROT_READ | PROT_EXEC)
+                    : try MappedRegion.copyFile(
+                        fd, offset: checked.text.offset, length: textLength, protection: PROT_READ | PROT_EXEC)
                 base = UnsafeRawPointer(region.base)
                 code = consume region
+                textPlacement = placement
             } catch {
                 throw LoadError.io(error, "\(SectionName.text)")
             }
@@ -100,6 +126,8 @@ public final class Module: @unchecked Sendable {
         self.exportIndex = exportIndex
         self.code = code
         self.codeBase = base
+        self.hostPageSize = hostPageSize
+        self.textPlacement = textPlacement
         self.tableSupport = tableSupport
         self.file = fd
         // Registered last: the cookie is this object, which the registry never retains;
@@ -253,3 +281,17 @@ package func kilnIsCodeRegistered(_ module: Module) -> Bool {
 
 /// How many wasm calls are active on this thread (tests).
 package func kilnInvokeDepth() -> Int { Int(kiln_invoke_depth()) }
+
+/// How the loader placed a section of an artifact: mapped copy-on-write from the file
+/// (its file offset, and for the memory image its place in linear memory and its length,
+/// fall on host pages), or copied, because the artifact is aligned to a smaller page than
+/// the host's. Never a reason to refuse an artifact (docs/artifact-format.md, "Page size").
+package enum ImagePlacement: Sendable, Equatable {
+    case mapped
+    case copied
+
+    /// `.mapped` when `fileOffset` is a multiple of `pageSize`.
+    static func choose(fileOffset: UInt64, pageSize: UInt64) -> ImagePlacement {
+        fileOffset % pageSize == 0 ? .mapped : .copied
+    }
+}

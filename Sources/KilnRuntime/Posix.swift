@@ -179,6 +179,22 @@ package struct MappedRegion: ~Copyable {
         return MappedRegion(unsafe: p, length: length)
     }
 
+    /// Copies `length` bytes of `fd` at `offset` into fresh anonymous memory and gives it
+    /// `protection`: how a section is placed whose file offset is not on a host page
+    /// (an artifact aligned to 4 KiB on a 16 or 64 KiB-page kernel). Private memory, not
+    /// shared with other processes, but correct.
+    static func copyFile(
+        _ fd: borrowing FileDescriptor, offset: UInt64, length: Int, protection: Int32
+    ) throws(SystemCallError) -> MappedRegion {
+        let p = try Posix.mmap(length: length, protection: PROT_READ | PROT_WRITE, flags: MAP_PRIVATE | MAP_ANONYMOUS)
+        let region = MappedRegion(unsafe: p, length: length)
+        let bytes = try Posix.pread(fd, offset: offset, count: length)
+        // SAFETY: `p` is a fresh writable mapping of `length` bytes; `bytes` has `length`.
+        bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: length) }
+        try Posix.mprotect(p, length: length, protection: protection)
+        return region
+    }
+
     /// Reserves `length` bytes of inaccessible address space (no memory committed).
     static func reserve(_ length: Int) throws(SystemCallError) -> MappedRegion {
         let p = try Posix.mmap(

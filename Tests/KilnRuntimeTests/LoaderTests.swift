@@ -1,5 +1,7 @@
 import Foundation
 import KilnABI
+import KilnCompiler
+import KilnFrontend
 import Testing
 
 @testable import KilnRuntime
@@ -228,9 +230,64 @@ func loadError(_ bytes: [UInt8]) -> LoadError? {
     }
 }
 
-/// A memory image is laid out in the artifact's 4 KiB unit; a host with larger pages
-/// copies what it cannot map, and the loader never refuses the artifact for it.
+/// An artifact is aligned to its target's page (4 KiB for x86-64, 64 KiB for AArch64); a
+/// host with larger pages copies what it cannot map (`.text`, the memory image), and the
+/// loader never refuses the artifact for it. `Module(bytes:engine:hostPageSize:)`
+/// simulates a 16 or 64 KiB-page kernel on this host.
 @Suite struct HostPageSizeTests {
+    static let dataModule = """
+        (module
+          (memory 2)
+          (data (i32.const 16) "kiln")
+          (data (i32.const 70000) "\\2a")
+          (func (export "word") (result i32) (i32.load (i32.const 16)))
+          (func (export "byte") (result i32) (i32.load8_u (i32.const 70000)))
+          (func (export "store") (param i32) (i32.store (i32.const 16) (local.get 0))))
+        """
+
+    func artifact(pageSize: Int? = nil) throws -> [UInt8] {
+        var options = CompileOptions(target: .host)
+        options.pageSize = pageSize
+        return try Compiler.compile(wasm: try assemble(text: Self.dataModule), options: options).bytes
+    }
+
+    /// Loads, instantiates twice (the second instance must not see the first's store) and
+    /// returns how `.text` and the memory image were placed.
+    func run(_ bytes: [UInt8], hostPageSize: Int) throws -> (text: ImagePlacement?, memory: ImagePlacement?) {
+        let module = try Module(bytes: bytes, engine: engine, hostPageSize: hostPageSize)
+        let a = try module.instantiate(store: Store(engine: engine))
+        #expect(try a.call("word") == [.i32(0x6E6C_696B)])  // "kiln", little-endian
+        #expect(try a.call("byte") == [.i32(0x2A)])
+        _ = try a.call("store", [.i32(7)])
+        #expect(try a.call("word") == [.i32(7)])
+        let b = try module.instantiate(store: Store(engine: engine))
+        #expect(try b.call("word") == [.i32(0x6E6C_696B)])
+        return (module.textPlacement, a.memoryImagePlacement)
+    }
+
+    @Test func aHostArtifactOnItsOwnPagesIsMapped() throws {
+        let placed = try run(try artifact(), hostPageSize: Posix.pageSize)
+        #expect(placed.text == .mapped)
+        #expect(placed.memory == .mapped)
+    }
+
+    @Test(arguments: [16384, 65536])
+    func aFourKiBArtifactOnLargerPagesIsCopiedAndRuns(hostPageSize: Int) throws {
+        let bytes = try artifact(pageSize: 4096)
+        let placed = try run(bytes, hostPageSize: hostPageSize)
+        #expect(placed.text == .copied)
+        #expect(placed.memory == .copied)
+    }
+
+    @Test(arguments: [4096, 16384, 65536])
+    func aSixtyFourKiBArtifactIsMappedOnEveryPageSize(hostPageSize: Int) throws {
+        guard hostPageSize >= Posix.pageSize else { return }
+        let bytes = try artifact(pageSize: 65536)
+        let placed = try run(bytes, hostPageSize: hostPageSize)
+        #expect(placed.text == .mapped)
+        #expect(placed.memory == .mapped)
+    }
+
     @Test func imagesOnHostPagesAreMappedOthersCopied() {
         #expect(Instance.canMapImage(fileOffset: 0x1000, memoryOffset: 0x2000, length: 0x1000, pageSize: 4096))
         #expect(!Instance.canMapImage(fileOffset: 0x1000, memoryOffset: 0, length: 0x10000, pageSize: 65536))

@@ -34,6 +34,56 @@ import Testing
         #expect(parsed?["target"] as? String == "x86_64")
     }
 
+    /// Issue 10: `kiln inspect` reads an artifact of either ISA without loading it, so an
+    /// AArch64 artifact gives on this host the report an x86-64 one gives (both tiers);
+    /// running it is still refused as a foreign ISA.
+    @Test(arguments: ["baseline", "optimizing"])
+    func inspectReadsAnArtifactOfTheOtherISA(tier: String) throws {
+        let dir = try temporaryDirectory()
+        let wat = Self.fixtures.appendingPathComponent("examples/plugin.wat").path
+        var reports: [String: (text: String, json: [String: Any])] = [:]
+        let foreign: String = {
+            #if arch(x86_64)
+                return "aarch64"
+            #else
+                return "x86_64"
+            #endif
+        }()
+        for isa in ["x86_64", "aarch64"] {
+            let so = dir.appendingPathComponent("\(isa).so").path
+            let compiled = try KilnProcess.run(["compile", wat, "--target", isa, "--tier", tier, "-o", so])
+            #expect(compiled.status == 0, "\(compiled.output)")
+            let text = try KilnProcess.run(["inspect", so])
+            #expect(text.status == 0, "\(isa): \(text.output)")
+            let json = try KilnProcess.run(["inspect", "--json", so])
+            #expect(json.status == 0, "\(isa): \(json.output)")
+            let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+            #expect(parsed["target"] as? String == isa)
+            #expect(parsed["tier"] as? String == tier)
+            reports[isa] = (text.output, parsed)
+            if isa == foreign {
+                let run = try KilnProcess.run(["run", so, "--invoke", "add", "1", "2"])
+                #expect(run.status != 0)
+                #expect(run.output.contains("wrong ISA"), "\(run.output)")
+            }
+        }
+        let x = try #require(reports["x86_64"]), a = try #require(reports["aarch64"])
+        #expect(a.text.contains("target aarch64") && x.text.contains("target x86_64"))
+        // Everything but the ISA, the code and the layout (the memory image is one 4 KiB or
+        // 64 KiB page) is the same report.
+        for key in ["exports", "imports", "tables", "globals", "tableInit", "abiVersion"] {
+            let canonical = { (j: [String: Any]) in
+                try JSONSerialization.data(withJSONObject: [j[key] ?? NSNull()], options: [.sortedKeys])
+            }
+            #expect(try canonical(x.json) == canonical(a.json), "inspect --json differs in \(key)")
+        }
+        let names = { (j: [String: Any]) in ((j["sections"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String } }
+        #expect(names(x.json) == names(a.json))
+        for expected in [".text", ".kiln.meta", ".kiln.memimg", "exports"] {
+            #expect(a.text.contains(expected), "inspect of the aarch64 artifact lacks \(expected)")
+        }
+    }
+
     /// Issue 8: `--invoke NAME` and `--invoke=NAME` reach every export name, also `-` and
     /// names that start with `-` (even `--invoke`); the export's arguments may be negative.
     @Test func invokeReachesEveryExportName() throws {
