@@ -45,6 +45,24 @@ public struct ArtifactHost: Sendable {
     }
 }
 
+extension ArtifactHost {
+    /// Loads the artifact `bytes` in a fresh host, instantiates it (imports from
+    /// `spectest` only) and calls `export` with `arguments`: `kiln run --target aarch64
+    /// --invoke`.
+    public func invoke(artifact bytes: [UInt8], export: String, arguments: [Value]) throws(RuntimeError) -> [Value] {
+        let executor = ArtifactHostExecutor(host: self)
+        defer { executor.finish() }
+        let module: ArtifactHostExecutor.Handle
+        do {
+            module = try executor.load(bytes: bytes)
+        } catch {
+            throw RuntimeError.resource(error.message)
+        }
+        let instance = try executor.instantiate(module)
+        return try executor.call(instance, export, arguments)
+    }
+}
+
 /// Why the artifact host could not be built or started.
 public struct ArtifactHostError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable { case toolsMissing, buildFailed }
@@ -305,11 +323,13 @@ final class ArtifactHostExecutor: ScriptExecutor {
         return Handle(id: nextID, generation: generation, isInstance: isInstance, drops: drops)
     }
 
-    func load(_ artifact: Artifact) throws(LoadError) -> Handle {
+    func load(_ artifact: Artifact) throws(LoadError) -> Handle { try load(bytes: artifact.bytes) }
+
+    func load(bytes: [UInt8]) throws(LoadError) -> Handle {
         _ = live()
         let handle = newHandle(isInstance: false)
         let path = directory + "/module-\(handle.id).so"
-        guard writeFile(path, artifact.bytes) else {
+        guard writeFile(path, bytes) else {
             throw LoadError(kind: .io, message: "cannot write \(path)")
         }
         defer { unlink(path) }
