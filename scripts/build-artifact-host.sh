@@ -19,7 +19,7 @@ case "$arch" in
 aarch64)
     triple=aarch64-none-none-elf
     cc=aarch64-linux-gnu-gcc
-    cflags="-Xcc -I/usr/aarch64-linux-gnu/include -Xcc -D__linux__ -Xcc -D__unix__"
+    cflags="-Xcc -I/usr/aarch64-linux-gnu/include -Xcc -D__linux__ -Xcc -D__unix__ -Xcc -Wno-macro-redefined"
     [ -f /usr/aarch64-linux-gnu/include/stdio.h ] || { echo "missing libc6-dev-arm64-cross" >&2; exit 2; }
     ;;
 x86_64)

@@ -182,6 +182,9 @@ enum ArtifactReader {
         #if arch(x86_64)
             let missing = X64CPUFeatures.missingOnThisCPU()
             guard missing.isEmpty else { throw LoadError.unsupportedCPU(X64CPUFeatures.describe(missing: missing)) }
+        #elseif arch(arm64)
+            let missing = AArch64CPUFeatures.missingOnThisCPU()
+            guard missing.isEmpty else { throw LoadError.unsupportedCPU(AArch64CPUFeatures.describe(missing: missing)) }
         #endif
         h.seek(40)
         let shoff = try h.u64()

@@ -30,6 +30,7 @@ public struct WASTRunner {
             var r = WASTReport()
             r.failed = 1
             r.failures = ["\(name): cannot read file"]
+            if echo { print("FAIL \(name): cannot read file") }
             return r
         }
         return run(script: text, fileName: name)
