@@ -64,6 +64,17 @@ import KilnRuntime
         #expect(trap.output.contains("wasm trap: integer divide by zero in boom"), "\(trap.output)")
     }
 
+    /// The same host built for x86-64 runs the fixture natively (`kiln wast --artifact-host`):
+    /// the protocol checked without qemu.
+    @Test func fixturePassesThroughTheX86Host() throws {
+        guard case .success = ArtifactHost.command(for: .x86_64) else {
+            Issue.record("cannot build the x86_64 artifact host")
+            return
+        }
+        let result = try KilnProcess.run(["wast", "--artifact-host", "--tier", "baseline", Self.fixture])
+        #expect(result.output.hasSuffix(" passed, 0 failed\n"), "\(result.output.suffix(4000))")
+    }
+
     /// A host that dies is reported as the failure of what was pending, never a hang.
     @Test func aCrashingHostIsReported() {
         let runner = WASTRunner(
