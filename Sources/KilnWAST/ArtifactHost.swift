@@ -29,14 +29,22 @@ public struct ArtifactHost: Sendable {
     /// Builds (or reuses, when up to date) the artifact host for `target` with
     /// scripts/build-artifact-host.sh, the one recipe `make artifact-host` and the tests
     /// use, and says how to run it here: under qemu when `target` is not this machine's ISA.
+    /// `KILN_ARTIFACT_HOST_<ARCH>` (e.g. `KILN_ARTIFACT_HOST_AARCH64`) names a prebuilt host
+    /// instead, for a `kiln` installed away from its sources.
     public static func command(for target: TargetISA) -> Result<ArtifactHost, ArtifactHostError> {
-        let script = packageRoot + "/scripts/build-artifact-host.sh"
-        let built = runToCompletion(["/bin/sh", script, target.name])
-        guard built.status == 0 else {
-            let kind: ArtifactHostError.Kind = built.status == 2 ? .toolsMissing : .buildFailed
-            return .failure(ArtifactHostError(kind: kind, message: "cannot build the \(target.name) artifact host: \(built.output)"))
+        let path: String
+        if let prebuilt = getenv("KILN_ARTIFACT_HOST_" + target.name.uppercased()) {
+            path = String(cString: prebuilt)
+        } else {
+            let script = packageRoot + "/scripts/build-artifact-host.sh"
+            let built = runToCompletion(["/bin/sh", script, target.name])
+            guard built.status == 0 else {
+                let kind: ArtifactHostError.Kind = built.status == 2 ? .toolsMissing : .buildFailed
+                return .failure(
+                    ArtifactHostError(kind: kind, message: "cannot build the \(target.name) artifact host: \(built.output)"))
+            }
+            path = built.output.split(separator: "\n").last.map(String.init) ?? ""
         }
-        let path = built.output.split(separator: "\n").last.map(String.init) ?? ""
         if target == .host { return .success(ArtifactHost(command: [path])) }
         switch target {
         case .aarch64: return .success(ArtifactHost(command: ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", path]))
