@@ -11,7 +11,7 @@ BUILD_DIR := .build/debug
 KILN := $(BUILD_DIR)/kiln
 DEMO_DIR := .build/demo
 
-.PHONY: all deps build test demo spec-all embedded-smoke fuzz fuzz-tiers clean
+.PHONY: all deps build test demo spec-all spec-aarch64 artifact-host embedded-smoke fuzz fuzz-tiers clean
 
 all: build
 
@@ -97,6 +97,27 @@ embedded-smoke: build
 # Every core spec file, for a full picture (not part of `make test`).
 spec-all: build
 	-$(KILN) wast ../shared/spec/core/*.wast
+
+# The artifact host (issue 10): the runtime core built with Embedded Swift for AArch64 (and
+# for x86_64, to test it natively), by the one recipe kiln and the tests use too:
+# .build/kiln-artifact-host-aarch64, .build/kiln-artifact-host-x86_64.
+artifact-host: deps
+	scripts/build-artifact-host.sh aarch64
+	scripts/build-artifact-host.sh x86_64
+
+# The spec files of the test suite's lists (Tests/KilnWASTTests/SpecFileList.swift) compiled
+# for AArch64 and run under qemu-aarch64 in the artifact host: both tiers x the three table
+# strategies (not part of `make test`; docs/testing.md has the measured time).
+SPEC_FILES := $(shell grep -o '"\(core\|spec-extra\)/[a-z0-9_.-]*\.wast"' Tests/KilnWASTTests/SpecFileList.swift | tr -d '"')
+SPEC_TABLE_FILES := $(shell sed -n '/static let tables/,/\.map/p' Tests/KilnWASTTests/SpecFileList.swift | grep -o '"[a-z0-9_-]*"' | tr -d '"' | sed 's|.*|core/&.wast|')
+spec-aarch64: build artifact-host
+	@for tier in baseline optimizing; do for strategy in image checked eager; do \
+		echo "== aarch64 $$tier $$strategy"; \
+		start=$$(date +%s); \
+		$(KILN) wast --target aarch64 --tier $$tier --table-init $$strategy \
+			$(addprefix ../shared/spec/,$(sort $(SPEC_FILES) $(SPEC_TABLE_FILES))) | tail -1; \
+		echo "   ($$(( $$(date +%s) - start )) s)"; \
+	done; done
 
 # Differential and robustness fuzzing (docs/reliability.md). Never part of `make test`.
 #   FUZZ_SECONDS  total run time, split evenly across the modes (default 300)

@@ -16,8 +16,20 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
 #if defined(__x86_64__)
 #include <cpuid.h>
+#endif
+
+// A builtin names the wasm instruction that called it by its return address backed up
+// into the call instruction: x86-64 `call` has variable length, so one byte back is
+// inside it; AArch64 `bl` is the 4 bytes just before the return address.
+#if defined(__aarch64__)
+#define KILN_CALL_RETURN_BACKUP 4
+#else
+#define KILN_CALL_RETURN_BACKUP 1
 #endif
 
 // MARK: - Code registry
@@ -184,7 +196,7 @@ void kiln_set_builtin_impl(int index, kiln_builtin_impl impl) {
     do {                                                                               \
         uint32_t kind_ = builtin_impls[index](vmctx, args, result);                    \
         if (kind_ != 0)                                                                \
-            kiln_raise_trap_at(kind_, (uintptr_t)__builtin_return_address(0) - 1);     \
+            kiln_raise_trap_at(kind_, (uintptr_t)__builtin_return_address(0) - KILN_CALL_RETURN_BACKUP);     \
     } while (0)
 
 enum {
@@ -255,7 +267,7 @@ static uint64_t w_table_lazy_init(void *vmctx, uint32_t table, uint32_t index) {
 // Raises `kind` at the caller: the optimizing tier's explicit checks (no Swift side).
 __attribute__((noreturn)) static void w_trap(void *vmctx, uint32_t kind) {
     (void)vmctx;
-    kiln_raise_trap_at(kind, (uintptr_t)__builtin_return_address(0) - 1);
+    kiln_raise_trap_at(kind, (uintptr_t)__builtin_return_address(0) - KILN_CALL_RETURN_BACKUP);
 }
 
 const void *kiln_builtin_address(int index) {
@@ -376,6 +388,19 @@ kiln_cpuid_bits kiln_cpuid(void) {
     if (__get_cpuid(0x80000001u, &a, &b, &c, &d)) bits.ext1_ecx = c;
 #endif
     return bits;
+}
+
+void kiln_flush_icache(const void *start, size_t length) {
+    char *p = (char *)(uintptr_t)start;
+    __builtin___clear_cache(p, p + length);
+}
+
+uint64_t kiln_hwcap(void) {
+#if defined(__aarch64__)
+    return (uint64_t)getauxval(AT_HWCAP);
+#else
+    return 0;
+#endif
 }
 
 int kiln_install_signal_handlers(void) {

@@ -3,6 +3,7 @@ import Foundation
 import KilnCompiler
 import KilnABI
 import KilnFrontend
+import KilnWAST
 
 /// Reads a `.wasm` or `.wat` file as wasm bytes (text is assembled).
 func readWasm(_ path: String) throws -> [UInt8] {
@@ -47,4 +48,18 @@ func parseTier(_ name: String?) throws -> CompilerTier {
         throw ValidationError("--tier optimizing: this build of Kiln has no LLVM (install llvm-19-dev and rebuild)")
     }
     return tier
+}
+
+/// `--target x86_64|aarch64`.
+func parseTarget(_ name: String) throws -> TargetISA {
+    guard let isa = TargetISA(name: name) else { throw ValidationError("unknown target \(name) (x86_64, aarch64)") }
+    return isa
+}
+
+/// The artifact host for `isa` (built on first use by scripts/build-artifact-host.sh).
+func artifactHostCommand(for isa: TargetISA) throws -> ArtifactHost {
+    switch ArtifactHost.command(for: isa) {
+    case .success(let host): return host
+    case .failure(let error): throw Failure("error: \(error)")
+    }
 }

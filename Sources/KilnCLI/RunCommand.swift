@@ -4,6 +4,7 @@ import KilnABI
 import KilnCompiler
 import KilnRuntime
 import KilnWASI
+import KilnWAST
 
 /// `kiln run [--env NAME=VALUE]... [--dir HOST[::GUEST]]... FILE [ARGS...]` runs a WASI
 /// command as `wasmtime run` does; `kiln run FILE --invoke NAME ARGS...` calls an export.
@@ -29,10 +30,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Funcref table set-up when compiling a .wasm/.wat: image (default), checked or eager.") var tableInit: String = "image"
     @Option(help: "Code generator: optimizing (LLVM, the default) or baseline (single pass).") var tier: String?
     @Flag(help: "Print load, instantiation and call times (microseconds) to standard error.") var timings = false
+    @Option(help: "Target ISA of a .wasm/.wat compiled on the fly: another ISA than this machine's runs in the artifact host (under qemu), --invoke only.")
+    var target: String = TargetISA.host.name
     @Argument(help: "A Kiln artifact (.so) or a .wasm/.wat module.") var file: String
     @Argument(parsing: .allUnrecognized, help: "The program's arguments, or those of the invoked export.") var args: [String] = []
 
     func run() throws {
+        let isa = try parseTarget(target)
+        if isa != .host { return try runInArtifactHost(isa) }
         let engine = Engine()
         let clock = ContinuousClock()
         let loadStart = clock.now
@@ -100,6 +105,61 @@ struct RunCommand: ParsableCommand {
         case .exited(let code):
             guard code <= 255 else { throw Failure("error: the program exited with \(code), which is not an exit status") }
             throw ExitCode(Int32(code))
+        }
+    }
+}
+
+extension RunCommand {
+    /// `--target` names another ISA: compile for it and call the export in the artifact
+    /// host (Sources/KilnArtifactHost), which imports only `spectest`; no WASI there.
+    func runInArtifactHost(_ isa: TargetISA) throws {
+        guard let name = invoke else {
+            throw Failure("error: --target \(isa.name) runs an export (--invoke NAME); WASI commands run only for this machine's ISA")
+        }
+        guard !file.hasSuffix(".so") else {
+            throw Failure("error: --target \(isa.name) takes a .wasm or .wat file (compiled for \(isa.name) on the fly)")
+        }
+        let artifact: Artifact
+        do {
+            artifact = try Compiler.compile(
+                wasm: try readWasm(file),
+                options: CompileOptions(target: isa, tableInit: try parseTableInit(tableInit), tier: try parseTier(tier)))
+        } catch {
+            throw Failure("error: \(file): \(error)")
+        }
+        let metadata = artifact.metadata
+        guard let export = metadata.exports.first(where: { $0.name == name && $0.kind == .function }) else {
+            throw Failure("error: \(file) has no exported function named \"\(name)\"")
+        }
+        let index = Int(export.index)
+        var typeIndex: UInt32 = 0
+        if index < metadata.importedFunctionCount {
+            let functionImports = metadata.imports.compactMap { i -> UInt32? in
+                if case .function(let t) = i.kind { return t }
+                return nil
+            }
+            typeIndex = functionImports[index]
+        } else {
+            typeIndex = metadata.functions[index - metadata.importedFunctionCount].typeIndex
+        }
+        let signature = metadata.types[Int(typeIndex)]
+        let args = self.args.first == "--" ? Array(self.args.dropFirst()) : self.args
+        guard signature.parameters.count == args.count else {
+            throw Failure("error: \(name) takes \(signature.parameters.count) argument(s), \(args.count) given")
+        }
+        var values: [Value] = []
+        for (kind, text) in zip(signature.parameters, args) {
+            guard let v = parseValue(text, kind) else { throw Failure("error: cannot read \"\(text)\" as \(kind.name)") }
+            values.append(v)
+        }
+        let host = try artifactHostCommand(for: isa)
+        do {
+            for r in try host.invoke(artifact: artifact.bytes, export: name, arguments: values) { print(format(r)) }
+        } catch RuntimeError.trap(let trap) {
+            printError("error: \(trap)")
+            throw ExitCode(134)
+        } catch {
+            throw Failure("error: \(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KilnABI
 import KilnCompiler
 import KilnWAST
 
@@ -11,10 +12,16 @@ struct WASTCommand: ParsableCommand {
     @Flag(help: "Also list assertions that passed with a different error message.") var messages = false
     @Option(help: "Code generator: optimizing (LLVM, the default) or baseline (single pass).") var tier: String?
     @Option(help: "Funcref table set-up: image (default), checked or eager.") var tableInit: String = "image"
+    @Option(help: "Target ISA: x86_64 or aarch64. Another ISA than this machine's runs in the artifact host under qemu.")
+    var target: String = TargetISA.host.name
+    @Flag(help: "Run through the artifact host process even for this machine's ISA.") var artifactHost = false
 
     func run() throws {
         var total = WASTReport()
-        let runner = WASTRunner(options: CompileOptions(tableInit: try parseTableInit(tableInit), tier: try parseTier(tier)), echo: true)
+        let isa = try parseTarget(target)
+        var runner = WASTRunner(
+            options: CompileOptions(target: isa, tableInit: try parseTableInit(tableInit), tier: try parseTier(tier)), echo: true)
+        if isa != .host || artifactHost { runner.artifactHost = try artifactHostCommand(for: isa) }
         for file in files {
             let report = runner.run(path: file)
             if messages { for m in report.messageMismatches { print("message: \(m)") } }

@@ -182,12 +182,17 @@ enum ArtifactReader {
         guard type == ELF.typeDyn else {
             throw LoadError.corrupt("ELF type \(type) is not ET_DYN (a shared object)")
         }
-        #if arch(x86_64)
-            if isa == .x86_64 {
-                let missing = X64CPUFeatures.missingOnThisCPU()
-                guard missing.isEmpty else { throw LoadError.unsupportedCPU(X64CPUFeatures.describe(missing: missing)) }
-            }
-        #endif
+        // The CPU features matter only when the artifact is loaded to run (isa given),
+        // not when it is inspected.
+        if isa != nil {
+            #if arch(x86_64)
+            let missing = X64CPUFeatures.missingOnThisCPU()
+            guard missing.isEmpty else { throw LoadError.unsupportedCPU(X64CPUFeatures.describe(missing: missing)) }
+            #elseif arch(arm64)
+            let missing = AArch64CPUFeatures.missingOnThisCPU()
+            guard missing.isEmpty else { throw LoadError.unsupportedCPU(AArch64CPUFeatures.describe(missing: missing)) }
+            #endif
+        }
         h.seek(40)
         let shoff = try h.u64()
         h.seek(58)

@@ -42,3 +42,29 @@ public enum X64CPUFeatures {
         }
     }
 }
+
+/// The AArch64 features generated code uses (LLVM's `generic` AArch64 CPU and the
+/// baseline tier: Armv8.0 with FP and Advanced SIMD), checked by the loader against
+/// `getauxval(AT_HWCAP)` as the x86-64 loader checks `cpuid`.
+public enum AArch64CPUFeatures {
+    /// One required feature: its name and its `HWCAP_*` bit.
+    public struct Feature: Sendable, Equatable {
+        public let name: String
+        public let bit: UInt64
+    }
+
+    /// `HWCAP_FP` and `HWCAP_ASIMD` (linux/arch/arm64/include/uapi/asm/hwcap.h).
+    public static let required: [Feature] = [Feature(name: "FP", bit: 0), Feature(name: "ASIMD", bit: 1)]
+
+    /// The required features this CPU lacks.
+    public static func missingOnThisCPU() -> [Feature] { missing(in: kiln_hwcap()) }
+
+    /// The required features `hwcap` does not report.
+    public static func missing(in hwcap: UInt64) -> [Feature] { required.filter { hwcap & (1 << $0.bit) == 0 } }
+
+    /// The loader's message for a CPU that lacks `missing`.
+    public static func describe(missing: [Feature]) -> String {
+        let names = { (fs: [Feature]) in fs.map { $0.name }.joined(separator: ", ") }
+        return "AArch64 artifacts use \(names(required)); this CPU lacks \(names(missing))"
+    }
+}

@@ -96,6 +96,10 @@ public final class Module: @unchecked Sendable {
                     : try MappedRegion.copyFile(
                         fd, offset: checked.text.offset, length: textLength, protection: PROT_READ | PROT_EXEC)
                 base = UnsafeRawPointer(region.base)
+                // The code came through a file the kernel wrote; Linux keeps executable
+                // file mappings coherent, but an explicit flush costs one pass and holds
+                // wherever the bytes came from (docs/runtime.md, "AArch64").
+                kiln_flush_icache(region.base, textLength)
                 code = consume region
                 textPlacement = placement
             } catch {

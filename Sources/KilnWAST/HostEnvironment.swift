@@ -1,17 +1,16 @@
 import KilnABI
 import KilnRuntime
 
-/// The host side of a script run: one engine and store, the standard `spectest` module,
-/// and the instances the script registered under a name, used to resolve imports.
+/// The host side of an in-process script run: one engine and store, the standard
+/// `spectest` module, and the instances the script registered under a name, used to
+/// resolve imports. The artifact host (Sources/KilnArtifactHost) does the same in its
+/// process.
 final class HostEnvironment {
     let engine = Engine()
     let store: Store
     /// Keyed by UTF-8 bytes: wasm names are byte strings, and Swift's `String` equality
     /// would merge canonically equivalent names.
     private var registered: [[UInt8]: Instance] = [:]
-    /// Names registered from modules that were skipped (with the reason) or failed (nil):
-    /// importing from them cannot succeed.
-    private var missing: [[UInt8]: String?] = [:]
     private let spectest: [[UInt8]: Extern]
 
     init() {
@@ -19,25 +18,9 @@ final class HostEnvironment {
         spectest = SpectestModule.exports(store: store)
     }
 
-    func register(_ instance: Instance, as name: String) {
+    /// Registers `instance` under `name`; nil forgets the name.
+    func register(_ instance: Instance?, as name: String) {
         registered[Array(name.utf8)] = instance
-        missing[Array(name.utf8)] = nil
-    }
-
-    func registerMissing(_ name: String, reason: String?) {
-        registered[Array(name.utf8)] = nil
-        missing[Array(name.utf8)] = .some(reason)
-    }
-
-    /// Why `module` cannot be linked: it imports from a module the script registered
-    /// but Kiln skipped (that module's skip reason), if any.
-    func skipReason(for module: Module) -> String? {
-        for i in module.imports {
-            if let entry = missing[Array(i.module.utf8)], let reason = entry {
-                return "imports from \"\(i.module)\", which was skipped (\(reason))"
-            }
-        }
-        return nil
     }
 
     /// Instantiates `module`, resolving each import from `spectest` or a registered

@@ -6,15 +6,21 @@ import WAT
 
 /// Runs `.wast` spec scripts against Kiln: each module is validated, compiled to an
 /// artifact, loaded and instantiated through the public runtime API, exactly as a user's
-/// host would. Used by `kiln wast` and by the spec tests.
+/// host would (in this process, or in an artifact host process for another ISA). Used by
+/// `kiln wast` and by the spec tests.
 public struct WASTRunner {
     public var options: CompileOptions
     /// Print each failure as it happens (the CLI does; tests collect them).
     public var echo: Bool
+    /// Where the compiled modules run: nil in this process (artifacts for this machine's
+    /// ISA), or in an artifact host process started per script (artifacts for another
+    /// ISA: `ArtifactHost.command(for: .aarch64)` runs them under qemu).
+    public var artifactHost: ArtifactHost?
 
-    public init(options: CompileOptions = CompileOptions(), echo: Bool = false) {
+    public init(options: CompileOptions = CompileOptions(), echo: Bool = false, artifactHost: ArtifactHost? = nil) {
         self.options = options
         self.echo = echo
+        self.artifactHost = artifactHost
     }
 
     /// Runs one script file and reports its assertions.
@@ -24,6 +30,7 @@ public struct WASTRunner {
             var r = WASTReport()
             r.failed = 1
             r.failures = ["\(name): cannot read file"]
+            if echo { print("FAIL \(name): cannot read file") }
             return r
         }
         return run(script: text, fileName: name)
@@ -31,19 +38,29 @@ public struct WASTRunner {
 
     /// Runs a script given as text; `fileName` prefixes every reported line.
     public func run(script: String, fileName: String) -> WASTReport {
-        var session = ScriptSession(fileName: fileName, options: options, echo: echo)
+        guard let artifactHost else {
+            var session = ScriptSession(fileName: fileName, options: options, echo: echo, executor: InProcessExecutor())
+            session.run(script)
+            return session.report
+        }
+        let executor = ArtifactHostExecutor(host: artifactHost)
+        defer { executor.finish() }
+        var session = ScriptSession(fileName: fileName, options: options, echo: echo, executor: executor)
         session.run(script)
         return session.report
     }
 }
 
 /// The state of one script run: the modules and instances it defined and registered.
-struct ScriptSession {
+struct ScriptSession<Executor: ScriptExecutor> {
     let fileName: String
     let options: CompileOptions
     let echo: Bool
     var report = WASTReport()
-    let host = HostEnvironment()
+    let executor: Executor
+    /// Names registered from modules that were skipped (with the reason) or failed (nil),
+    /// keyed by UTF-8 bytes: importing from them cannot succeed.
+    var missingRegistrations: [[UInt8]: String?] = [:]
     /// The current module: an instance, or why it is missing (skipped or failed).
     var current: InstanceSlot = .missing(reason: nil)
     var named: [String: InstanceSlot] = [:]
@@ -51,22 +68,35 @@ struct ScriptSession {
     var lastDefinition: LoadedModule?
 
     enum InstanceSlot {
-        case live(Instance)
+        case live(Executor.LiveInstance)
         /// `reason` is the skip reason (a feature), or nil when the module failed.
         case missing(reason: String?)
     }
 
     /// A compiled and loaded module, or why there is none.
     enum LoadedModule {
-        case loaded(KilnRuntime.Module)
+        /// With the module names its imports come from.
+        case loaded(Executor.LoadedModule, importModules: [String])
         case skipped(String)
         case failed
     }
 
-    init(fileName: String, options: CompileOptions, echo: Bool) {
+    init(fileName: String, options: CompileOptions, echo: Bool, executor: Executor) {
         self.fileName = fileName
         self.options = options
         self.echo = echo
+        self.executor = executor
+    }
+
+    /// Why a module importing from `importModules` cannot be linked: it imports from a
+    /// module the script registered but Kiln skipped (that module's skip reason), if any.
+    func skipReason(_ importModules: [String]) -> String? {
+        for m in importModules {
+            if let entry = missingRegistrations[Array(m.utf8)], let reason = entry {
+                return "imports from \"\(m)\", which was skipped (\(reason))"
+            }
+        }
+        return nil
     }
 
     mutating func run(_ text: String) {
@@ -142,8 +172,12 @@ struct ScriptSession {
         case .register(let name, let id):
             let slot = id.map { named[$0] ?? .missing(reason: nil) } ?? current
             switch slot {
-            case .live(let instance): host.register(instance, as: name)
-            case .missing(let reason): host.registerMissing(name, reason: reason)
+            case .live(let instance):
+                executor.register(instance, as: name)
+                missingRegistrations[Array(name.utf8)] = nil
+            case .missing(let reason):
+                executor.register(nil, as: name)
+                missingRegistrations[Array(name.utf8)] = .some(reason)
             }
         case .invoke(let invoke):
             _ = perform(invoke, line: line, expectTrap: false)
@@ -202,7 +236,7 @@ struct ScriptSession {
         }
         do {
             let artifact = try Compiler.compile(module: module, options: options)
-            return .loaded(try KilnRuntime.Module(bytes: artifact.bytes, engine: host.engine))
+            return .loaded(try executor.load(artifact), importModules: artifact.module.imports.map(\.module))
         } catch {
             fail(line: line, "module does not compile or load: \(error)")
             return .failed
@@ -213,13 +247,13 @@ struct ScriptSession {
         switch loaded {
         case .skipped(let reason): return .missing(reason: reason)
         case .failed: return .missing(reason: nil)
-        case .loaded(let module):
-            if let reason = host.skipReason(for: module) {
+        case .loaded(let module, let importModules):
+            if let reason = skipReason(importModules) {
                 skip(line: line, reason)
                 return .missing(reason: reason)
             }
             do {
-                let instance = try host.instantiate(module)
+                let instance = try executor.instantiate(module)
                 pass()
                 return .live(instance)
             } catch {
@@ -252,7 +286,7 @@ struct ScriptSession {
             args.append(v)
         }
         do {
-            return .values(try instance.call(invoke.name, args))
+            return .values(try executor.call(instance, invoke.name, args))
         } catch {
             return .trapped(error)
         }
@@ -268,7 +302,7 @@ struct ScriptSession {
                 return .notRun(nil)
             }
             do {
-                return .values([try host.globalValue(instance, name)])
+                return .values([try executor.globalValue(instance, name)])
             } catch {
                 return .trapped(error)
             }
@@ -282,10 +316,10 @@ struct ScriptSession {
             switch load(bytes: bytes, line: line) {
             case .skipped(let reason): return .notRun(reason)
             case .failed: return .notRun(nil)
-            case .loaded(let module):
-                if let reason = host.skipReason(for: module) { return .notRun(reason) }
+            case .loaded(let module, let importModules):
+                if let reason = skipReason(importModules) { return .notRun(reason) }
                 do {
-                    _ = try host.instantiate(module)
+                    _ = try executor.instantiate(module)
                     return .values([])
                 } catch {
                     return .trapped(error)
@@ -382,13 +416,13 @@ struct ScriptSession {
         }
         switch load(bytes: bytes, line: line) {
         case .skipped, .failed: return
-        case .loaded(let module):
-            if let reason = host.skipReason(for: module) {
+        case .loaded(let module, let importModules):
+            if let reason = skipReason(importModules) {
                 skip(line: line, reason)
                 return
             }
             do {
-                _ = try host.instantiate(module)
+                _ = try executor.instantiate(module)
                 fail(line: line, "assert_unlinkable: expected \"\(message)\", but instantiation succeeded")
             } catch {
                 if case .link(let m, _, _) = error {

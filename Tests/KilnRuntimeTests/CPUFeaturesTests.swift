@@ -37,4 +37,16 @@ import Testing
             #expect(X64CPUFeatures.missingOnThisCPU().isEmpty)
         #endif
     }
+
+    /// The AArch64 loader's check reads `AT_HWCAP`: FP and ASIMD, each named when missing.
+    @Test func aarch64FeaturesAreNamed() {
+        #expect(AArch64CPUFeatures.missing(in: 0b11).isEmpty)
+        #expect(AArch64CPUFeatures.missing(in: 0b01).map(\.name) == ["ASIMD"])
+        #expect(
+            AArch64CPUFeatures.describe(missing: AArch64CPUFeatures.missing(in: 0))
+                == "AArch64 artifacts use FP, ASIMD; this CPU lacks FP, ASIMD")
+        #if arch(x86_64)
+            #expect(kiln_hwcap() == 0)  // no AArch64 HWCAP on x86-64
+        #endif
+    }
 }

@@ -37,6 +37,15 @@ typedef struct kiln_cpuid_bits {
 } kiln_cpuid_bits;
 kiln_cpuid_bits kiln_cpuid(void);
 
+/// Makes `[start, start+length)` coherent between data and instruction caches before it
+/// runs (`__builtin___clear_cache`): needed on AArch64 wherever code reaches memory at run
+/// time; nothing on x86-64.
+void kiln_flush_icache(const void *start, size_t length);
+
+/// `getauxval(AT_HWCAP)` on AArch64 (the features the AArch64 loader checks,
+/// `AArch64CPUFeatures` in KilnRuntime); 0 on other architectures.
+uint64_t kiln_hwcap(void);
+
 /// Installs the SIGILL/SIGSEGV/SIGBUS/SIGFPE handlers. Idempotent and thread-safe
 /// (`pthread_once`). Returns 0 on success, an errno value otherwise.
 int kiln_install_signal_handlers(void);
