@@ -88,6 +88,7 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     /// Compiles the body and returns the macro-assembler holding the code.
     @inlinable public consuming func compile() throws(CompileError) -> M {
         let body = env.module.bodies[Int(functionIndex) - env.module.importedFunctionCount]
+        masm.beginFunction(bodyBytes: body.expression.count)
         emitPrologue()
         let ret = masm.newLabel()
         frames.append(

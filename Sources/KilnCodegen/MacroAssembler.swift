@@ -271,6 +271,10 @@ public protocol MacroAssembler {
     /// Makes the direct call whose target field is at `at` (a ``CodeRecords/directCalls``
     /// entry) reach the code at offset `target`.
     mutating func patchDirectCall(at: Int, to target: Int)
+    /// Called before each function's prologue with the size of its wasm body in bytes, so
+    /// a backend whose conditional branches reach less far than a large function's code
+    /// can choose a longer form for that function (AArch64). No-op by default.
+    mutating func beginFunction(bodyBytes: Int)
     /// The code emitted so far.
     var codeBytes: [UInt8] { get }
     /// The host->wasm entry trampoline of a signature (docs/abi.md).
@@ -396,4 +400,8 @@ public protocol MacroAssembler {
     mutating func callBuiltin(_ builtin: Builtin)
     /// `dst = length` of the table.
     mutating func tableSize(dst: Reg, table: TablePlace)
+}
+
+extension MacroAssembler {
+    public mutating func beginFunction(bodyBytes: Int) {}
 }

@@ -51,11 +51,44 @@ public struct AArch64MacroAssembler: MacroAssembler {
     /// `checked` strategy: out-of-line `tableLazyInit` calls (entry, return label,
     /// index register, table index), emitted after the body.
     var lazyInitPaths: [(entry: Label, back: Label, index: GPR, table: UInt32)] = []
+    /// Whether this function's conditional branches take the long form (see
+    /// ``beginFunction(bodyBytes:)``).
+    var longBranches = false
+
+    /// Wasm bodies above this many bytes get long conditional branches: `b.cond`, `cbz`
+    /// and `cbnz` reach ±1 MiB, which a body of 8 KiB stays within unless each of its
+    /// bytes became more than 128 bytes of code. Beyond that, a function that still
+    /// outgrows a short branch fails to compile naming the branch, never runs wrong code.
+    public static let longBranchBodyBytes = 8 * 1024
 
     /// See ``MacroAssembler/internalFailure``.
     public private(set) var internalFailure: String?
 
     public init(capacity: Int = 1 << 16) { asm = Assembler(capacity: capacity) }
+
+    /// Large functions branch conditionally in two instructions: the inverted condition
+    /// over a `b` (±128 MiB), e.g. `b.hs 0x8; b far`.
+    public mutating func beginFunction(bodyBytes: Int) {
+        longBranches = bodyBytes > Self.longBranchBodyBytes
+    }
+
+    /// After a short branch over the next instruction was emitted (the inverted test, at
+    /// `asm.offset - 4`): an unconditional `b` to `label`.
+    private mutating func longBranchTail(to label: Label) {
+        asm.b(offset: 0)
+        labels.addFixup(at: asm.offset - 4, to: label, form: BranchForm.imm26.rawValue)
+    }
+
+    /// `cbz`/`cbnz` to a label, long or short.
+    mutating func compareAndBranch(onZero: Bool, _ w: Width, _ reg: GPR, to label: Label) {
+        if longBranches {
+            if onZero { asm.cbnz(w, reg, offset: 8) } else { asm.cbz(w, reg, offset: 8) }
+            longBranchTail(to: label)
+            return
+        }
+        if onZero { asm.cbz(w, reg, offset: 0) } else { asm.cbnz(w, reg, offset: 0) }
+        labels.addFixup(at: asm.offset - 4, to: label, form: BranchForm.imm19.rawValue)
+    }
 
     /// Records a Kiln bug, or an operation this backend cannot emit yet, met while
     /// emitting (the first one); the function compiler reports it as an internal error.
@@ -152,7 +185,7 @@ public struct AArch64MacroAssembler: MacroAssembler {
             do {
                 try asm.patchBranch(at: f.at, to: target, form: form)
             } catch {
-                notYet("a branch beyond its field's reach (\(error)); functions this large need a veneer")
+                failInternally("a branch beyond its field's reach (\(error)) in a function whose code outgrew the long-branch estimate (MacroAssembler.longBranchBodyBytes)")
             }
         }
         labels.reset()
@@ -407,9 +440,7 @@ public struct AArch64MacroAssembler: MacroAssembler {
     public mutating func divRem(_ kind: DivRemKind, _ size: OperandSize, dst: Reg, lhs: Reg, rhs: Reg) {
         let w: Width = size == .s32 ? .w : .x
         let d = dst.x, n = lhs.x, m = rhs.x
-        let divideByZero = labels.trapLabel(.integerDivideByZero)
-        asm.cbz(w, m, offset: 0)
-        labels.addFixup(at: asm.offset - 4, to: divideByZero, form: BranchForm.imm19.rawValue)
+        compareAndBranch(onZero: true, w, m, to: labels.trapLabel(.integerDivideByZero))
         switch kind {
         case .divU:
             asm.udiv(w, d, n, m)
@@ -538,20 +569,19 @@ public struct AArch64MacroAssembler: MacroAssembler {
         labels.addFixup(at: asm.offset - 4, to: label, form: BranchForm.imm26.rawValue)
     }
 
-    /// `b.cond` to a label (±1 MiB).
+    /// `b.cond` to a label (±1 MiB; in a large function `b.!cond` over a `b`).
     mutating func branch(_ cond: Condition, _ label: Label) {
+        if longBranches {
+            asm.b(cond.inverted, offset: 8)
+            longBranchTail(to: label)
+            return
+        }
         asm.b(cond, offset: 0)
         labels.addFixup(at: asm.offset - 4, to: label, form: BranchForm.imm19.rawValue)
     }
 
     public mutating func branch(onZero: Bool, _ reg: Reg, _ size: OperandSize, to label: Label) {
-        let w: Width = size == .s32 ? .w : .x
-        if onZero {
-            asm.cbz(w, reg.x, offset: 0)
-        } else {
-            asm.cbnz(w, reg.x, offset: 0)
-        }
-        labels.addFixup(at: asm.offset - 4, to: label, form: BranchForm.imm19.rawValue)
+        compareAndBranch(onZero: onZero, size == .s32 ? .w : .x, reg.x, to: label)
     }
 
     /// `udf #kind`: the trap table says which trap it is; the immediate only helps a
@@ -650,14 +680,11 @@ public struct AArch64MacroAssembler: MacroAssembler {
         if strategy == .checked {
             // 0 = not initialized yet (slow path); otherwise clear the lazy tag.
             let slow = newLabel(), back = newLabel()
-            asm.cbz(.x, .funcRef, offset: 0)
-            labels.addFixup(at: asm.offset - 4, to: slow, form: BranchForm.imm19.rawValue)
+            compareAndBranch(onZero: true, .x, .funcRef, to: slow)
             bind(back)
             asm.and(.x, .funcRef, .funcRef, imm: ~1)
             lazyInitPaths.append((slow, back, idx, tableIndex))
-            let uninitialized = labels.trapLabel(.uninitializedElement)
-            asm.cbz(.x, .funcRef, offset: 0)
-            labels.addFixup(at: asm.offset - 4, to: uninitialized, form: BranchForm.imm19.rawValue)
+            compareAndBranch(onZero: true, .x, .funcRef, to: labels.trapLabel(.uninitializedElement))
         }
         asm.ldr(.x, idx, operand(vmctx(typeIdOffset), size: 8))
         // Under `image` and `eager` a null slot is 0, and the type id's load from it faults
