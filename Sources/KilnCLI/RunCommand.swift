@@ -72,15 +72,7 @@ struct RunCommand: ParsableCommand {
             guard let export = module.exports.first(where: { $0.name == name }), case .function(let signature) = export.type else {
                 throw Failure("error: \(file) has no exported function named \"\(name)\"")
             }
-            guard signature.parameters.count == args.count else {
-                throw Failure("error: \(name) takes \(signature.parameters.count) argument(s), \(args.count) given")
-            }
-            var values: [Value] = []
-            for (kind, text) in zip(signature.parameters, args) {
-                guard let v = parseValue(text, kind) else { throw Failure("error: cannot read \"\(text)\" as \(kind.name)") }
-                values.append(v)
-            }
-            call = (name, values)
+            call = (name, try arguments(args, for: name, parameters: signature.parameters))
         }
         let outcome: ModuleRunner.Outcome
         var instantiated = loaded
@@ -144,14 +136,7 @@ extension RunCommand {
         }
         let signature = metadata.types[Int(typeIndex)]
         let args = self.args.first == "--" ? Array(self.args.dropFirst()) : self.args
-        guard signature.parameters.count == args.count else {
-            throw Failure("error: \(name) takes \(signature.parameters.count) argument(s), \(args.count) given")
-        }
-        var values: [Value] = []
-        for (kind, text) in zip(signature.parameters, args) {
-            guard let v = parseValue(text, kind) else { throw Failure("error: cannot read \"\(text)\" as \(kind.name)") }
-            values.append(v)
-        }
+        let values = try arguments(args, for: name, parameters: signature.parameters)
         let host = try artifactHostCommand(for: isa)
         do {
             for r in try host.invoke(artifact: artifact.bytes, export: name, arguments: values) { print(format(r)) }
@@ -161,6 +146,18 @@ extension RunCommand {
         } catch {
             throw Failure("error: \(error)")
         }
+    }
+}
+
+/// The command line's ARGS read as the parameters of export `name` (`--invoke`), with an
+/// error naming what does not fit.
+func arguments(_ args: [String], for name: String, parameters: [ValueKind]) throws -> [Value] {
+    guard parameters.count == args.count else {
+        throw Failure("error: \(name) takes \(parameters.count) argument(s), \(args.count) given")
+    }
+    return try zip(parameters, args).map { kind, text in
+        guard let v = parseValue(text, kind) else { throw Failure("error: cannot read \"\(text)\" as \(kind.name)") }
+        return v
     }
 }
 
