@@ -18,6 +18,10 @@ public struct CompiledCode: Sendable {
     public var hostCallStubs: [UInt32] = []
     /// Offset of the lazy-init trampoline (docs/tables.md), or ``ArtifactMetadata/noCode``.
     public var lazyTrampoline: UInt32 = ArtifactMetadata.noCode
+    /// Ranges of ``text`` that hold data, not instructions (the optimizing tier's
+    /// constant pools, jump tables and code arrays), sorted: AArch64 artifacts mark them
+    /// with `$d` mapping symbols so disassemblers do not decode them.
+    public var dataRanges: [Range<Int>] = []
     public init() {}
 }
 

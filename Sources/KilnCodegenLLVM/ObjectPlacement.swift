@@ -14,6 +14,8 @@ struct ObjectPlacement {
     /// Offsets in `.text` of the loads LLVM made null checks of (its fault maps): a fault
     /// there is the "uninitialized element" trap, the only check Kiln marks implicit.
     var nullCheckFaults: [Int] = []
+    /// Where the objects' read-only data sections landed in `.text`, in placement order.
+    var dataRanges: [Range<Int>] = []
     let base: Int
     let isa: TargetISA
 
@@ -80,6 +82,7 @@ struct ObjectPlacement {
                 }
                 while (base + bytes.count) % s.alignment != 0 { bytes.append(isa == .x86_64 && wantCode ? 0xCC : 0) }
                 placed[i] = base + bytes.count
+                if !wantCode { dataRanges.append(placed[i]!..<(placed[i]! + s.size)) }
                 bytes += object[s.offset..<(s.offset + s.size)]
             }
         }

@@ -71,6 +71,7 @@ public struct OptimizingBackend: Backend {
         var records = masm.records
         for offset in placement.nullCheckFaults { records.trapSite(at: offset, .uninitializedElement) }
         code.trapSites = records.sortedTrapSites
+        code.dataRanges = placement.dataRanges
         code.text = text
         return code
     }

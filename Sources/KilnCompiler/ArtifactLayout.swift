@@ -62,12 +62,25 @@ enum ArtifactLayout {
     }
 
     /// The AArch64 ELF ABI's mapping symbols (local, `STT_NOTYPE`, size 0): `$x` where
-    /// A64 instructions start, `$d` where data starts. The baseline tier puts no data in
-    /// `.text`, so one `$x` at 0 describes it. The optimizing tier's constant pools and
-    /// jump tables would need a `$d` each; they get none yet (docs/artifact-format.md).
+    /// A64 instructions start, `$d` where data starts. `.text` starts with code; each of
+    /// ``CompiledCode/dataRanges`` (the optimizing tier's constant pools and jump tables)
+    /// gets a `$d`, and code after it a `$x` again.
     static func mappingSymbols(_ code: CompiledCode) -> [ELFSymbol] {
         guard !code.text.isEmpty else { return [] }
-        return [ELFSymbol(name: "$x", section: 0, offset: 0, size: 0, kind: .noType, isExported: false)]
+        func symbol(_ name: String, at offset: Int) -> ELFSymbol {
+            ELFSymbol(name: name, section: 0, offset: UInt64(offset), size: 0, kind: .noType, isExported: false)
+        }
+        var symbols = [symbol("$x", at: 0)]
+        for range in code.dataRanges.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+            // A `$x` with no instruction before this data (the previous range's end, or
+            // the start) gives way to the `$d`.
+            if let last = symbols.last, last.offset == UInt64(range.lowerBound) { symbols.removeLast() }
+            symbols.append(symbol("$d", at: range.lowerBound))
+            // What follows is alignment padding (zero words: `udf #0`) and the next
+            // object's code.
+            if range.upperBound < code.text.count { symbols.append(symbol("$x", at: range.upperBound)) }
+        }
+        return symbols
     }
 
     /// ELF string tables cannot hold NUL; a wasm name can. Such names are written with

@@ -6,8 +6,8 @@ import Testing
 
 /// Issue 10: an AArch64 artifact (both tiers) is as clean an ELF shared object as an
 /// x86-64 one: `Machine: AArch64`, the documented sections, 64 KiB pages, no readelf
-/// warnings, no eu-elflint errors, wasm function names in llvm-objdump, and a `$x`
-/// mapping symbol.
+/// warnings, no eu-elflint errors, wasm function names in llvm-objdump, and the `$x`/`$d`
+/// mapping symbols.
 @Suite struct AArch64ArtifactTests {
     /// Memory with data, a table with elements, an import, exports of every kind, float
     /// constants and a `br_table` (what LLVM puts in constant pools and jump tables).
@@ -87,8 +87,16 @@ import Testing
         let mapping = symbols.filter { $0.hasSuffix(" $x") || $0.hasSuffix(" $d") }
         #expect(mapping.contains { $0.hasSuffix(" $x") }, "no $x mapping symbol")
         for m in mapping { #expect(m.contains("NOTYPE  LOCAL  DEFAULT"), "\(m)") }
-        // The optimizing tier's constant pools in `.text` have no `$d` yet
-        // (docs/artifact-format.md, "AArch64 mapping symbols").
+        // The optimizing tier's jump table and constant pool lie in `.text` behind a `$d`
+        // (and code after them behind a `$x`); the baseline puts no data there.
+        let data = mapping.filter { $0.hasSuffix(" $d") }
+        if tier == .optimizing {
+            #expect(!data.isEmpty, "no $d for the optimizing tier's read-only data")
+            // llvm-objdump shows data behind a `$d` as `.word`s, not instructions.
+            #expect(out.stdout.contains(".word"), "no data shown as data")
+        } else {
+            #expect(data.isEmpty, "\(data)")
+        }
     }
 }
 
