@@ -253,6 +253,13 @@ public protocol MacroAssembler {
     /// An address the target can load from / store to in one instruction.
     associatedtype Address
 
+    /// The ISA this macro-assembler emits.
+    static var isa: TargetISA { get }
+    /// A code buffer of `capacity` bytes to start with (it grows as needed).
+    init(capacity: Int)
+    /// The starting capacity for a module of `wasmBytes` bytes of function bodies.
+    static func codeCapacity(wasmBytes: Int) -> Int
+
     /// Current code offset.
     var offset: Int { get }
     /// The first internal inconsistency met while emitting (a Kiln bug, e.g. an operand

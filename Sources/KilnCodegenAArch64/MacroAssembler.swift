@@ -66,6 +66,11 @@ public struct AArch64MacroAssembler: MacroAssembler {
 
     public init(capacity: Int = 1 << 16) { asm = Assembler(capacity: capacity) }
 
+    public static var isa: TargetISA { .aarch64 }
+
+    /// Fixed-width instructions: about 4 bytes per instruction, a few per wasm byte.
+    public static func codeCapacity(wasmBytes: Int) -> Int { max(4096, wasmBytes * 12) }
+
     /// Large functions branch conditionally in two instructions: the inverted condition
     /// over a `b` (±128 MiB), e.g. `b.hs 0x8; b far`.
     public mutating func beginFunction(bodyBytes: Int) {

@@ -31,6 +31,11 @@ public struct X64MacroAssembler: MacroAssembler {
 
     public init(capacity: Int = 1 << 16) { asm = Assembler(capacity: capacity) }
 
+    public static var isa: TargetISA { .x86_64 }
+
+    /// About six bytes of code per byte of wasm.
+    public static func codeCapacity(wasmBytes: Int) -> Int { max(4096, wasmBytes * 6) }
+
     /// Records a Kiln bug met while emitting (the first one); the instruction is left
     /// incomplete and the function compiler reports the failure.
     mutating func failInternally(_ what: String) {

@@ -15,6 +15,16 @@ struct NarrowImmediateMacroAssembler: MacroAssembler {
     /// The constants it takes as immediates.
     let encodable: ClosedRange<Int64>
 
+    init(base: X64MacroAssembler = X64MacroAssembler(), encodable: ClosedRange<Int64>) {
+        self.base = base
+        self.encodable = encodable
+    }
+
+    /// AArch64's 12-bit compare immediates, when made by the generic driver.
+    init(capacity: Int) { self.init(base: X64MacroAssembler(capacity: capacity), encodable: 0...4095) }
+    static var isa: TargetISA { .x86_64 }
+    static func codeCapacity(wasmBytes: Int) -> Int { X64MacroAssembler.codeCapacity(wasmBytes: wasmBytes) }
+
     func encodesImmediate(_ value: Int64, for use: ImmediateUse, _ size: OperandSize) -> Bool {
         encodable.contains(value) && base.encodesImmediate(value, for: use, size)
     }
