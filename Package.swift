@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(name: "KilnELFTests", dependencies: ["KilnELF"], swiftSettings: settings),
         .testTarget(name: "KilnCompilerTests", dependencies: ["KilnCompiler", "KilnRuntime", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnRuntime", "KilnCompiler", .product(name: "WAT", package: "WasmKit")], swiftSettings: settings),
-        .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST", "KilnRuntime", "KilnCompiler"], swiftSettings: settings),
+        .testTarget(name: "KilnWASTTests", dependencies: ["KilnWAST", "KilnRuntime", "KilnCompiler", "KilnFuzz"], swiftSettings: settings),
         .testTarget(name: "KilnFuzzTests", dependencies: ["KilnFuzz"], swiftSettings: settings),
         .testTarget(
             name: "KilnWASITests",

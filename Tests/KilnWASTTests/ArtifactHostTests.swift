@@ -3,6 +3,7 @@ import Testing
 
 import KilnABI
 import KilnCompiler
+import KilnFuzz
 import KilnRuntime
 
 @testable import KilnWAST
@@ -96,17 +97,6 @@ import KilnRuntime
     /// iteration (through an f64 round trip, each with its trapping-conversion checks), n
     /// iterations; `f(0)` divides by zero first.
     static func hugeFunction(copies: Int) -> [UInt8] {
-        func uleb(_ v: Int) -> [UInt8] {
-            var v = v, out: [UInt8] = []
-            repeat {
-                var byte = UInt8(v & 0x7F)
-                v >>= 7
-                if v != 0 { byte |= 0x80 }
-                out.append(byte)
-            } while v != 0
-            return out
-        }
-        func section(_ id: UInt8, _ body: [UInt8]) -> [UInt8] { [id] + uleb(body.count) + body }
         var code: [UInt8] = [0x01, 0x01, 0x7F]  // one local: i32
         code += [0x41, 100, 0x20, 0, 0x6D, 0x21, 1]  // local1 = 100 / n
         code += [0x41, 0, 0x21, 1, 0x03, 0x40]  // local1 = 0; loop
@@ -116,11 +106,17 @@ import KilnRuntime
         }
         code += [0x20, 0, 0x41, 1, 0x6B, 0x22, 0, 0x0D, 0, 0x0B]  // n -= 1; br_if loop; end
         code += [0x20, 1, 0x0B]
-        return [0x00, 0x61, 0x73, 0x6D, 1, 0, 0, 0]
-            + section(1, [1, 0x60, 1, 0x7F, 1, 0x7F])
-            + section(3, [1, 0])
-            + section(7, [1, 1, 0x66, 0x00, 0])
-            + section(10, [1] + uleb(code.count) + code)
+        var body = WasmEncoder()
+        body.u32(1)
+        body.u32(UInt32(code.count))
+        body.append(code)
+        var module = WasmEncoder()
+        module.append([0x00, 0x61, 0x73, 0x6D, 1, 0, 0, 0])
+        module.section(1, [1, 0x60, 1, 0x7F, 1, 0x7F])
+        module.section(3, [1, 0])
+        module.section(7, [1, 1, 0x66, 0x00, 0])
+        module.section(10, body.bytes)
+        return module.bytes
     }
 
     @Test(.enabled(if: crossToolsInstalled, "needs qemu-user, gcc-aarch64-linux-gnu and libc6-dev-arm64-cross"))
