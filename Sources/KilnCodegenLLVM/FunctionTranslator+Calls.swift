@@ -111,6 +111,8 @@ extension FunctionTranslator {
         _ callee: LoweredSignature, target: LLVMValueRef, context: LLVMValueRef, slot: LLVMValueRef?, tail: Bool
     ) {
         let kinds = callee.signature
+        // A tail call replaces this frame: the callee checks for itself if it calls on.
+        if checksStackAtCalls && !tail { emitStackCheck(atEntry: false) }
         let args = popArguments(kinds.parameters.count)
         var values: [LLVMValueRef?] = []
         var buffer: LLVMValueRef?

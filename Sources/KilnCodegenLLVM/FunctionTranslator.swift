@@ -35,6 +35,9 @@ struct FunctionTranslator: AnyInstructionVisitor {
     /// Blocks opened while unreachable, skipped entirely.
     var unreachableDepth = 0
     var trapBlocks: [TrapKind: LLVMBasicBlockRef] = [:]
+    /// Whether the stack check comes before each call rather than at entry
+    /// (``emitStackCheck(atEntry:)``).
+    var checksStackAtCalls = false
     let entryBlock: LLVMBasicBlockRef
 
     init(module: ModuleTranslation, functionIndex: UInt32) throws(CompileError) {
@@ -67,7 +70,14 @@ struct FunctionTranslator: AnyInstructionVisitor {
             locals.append((slot, kind))
         }
         let usage = env.module.usage(ofDefinedFunction: Int(functionIndex) - env.module.importedFunctionCount)
-        if usage?.makesCalls ?? true { emitStackCheck() }
+        // LLVM's frame holds at most a spill slot (16 bytes, for a vector) per local and
+        // per value an instruction makes (each at least one byte of the body).
+        let frameBytes = 16 * (locals.count + body.expression.count) + 256
+        if frameBytes > VMStoreContext.uncheckedLeafFrameBytes {
+            emitStackCheck(atEntry: true)
+        } else if usage?.makesCalls ?? true {
+            checksStackAtCalls = true
+        }
 
         let returnBlock = appendBlock("return")
         frames.append(
@@ -336,12 +346,21 @@ struct FunctionTranslator: AnyInstructionVisitor {
         return block
     }
 
-    /// Traps with "call stack exhausted" when the stack pointer is below the store's
-    /// limit (docs/abi.md: the runtime keeps at least 16 KiB of headroom below it).
-    mutating func emitStackCheck() {
+    /// Traps with "call stack exhausted" when the stack is below the store's limit
+    /// (docs/abi.md: the runtime keeps at least 16 KiB of headroom below it).
+    ///
+    /// A function whose frame may be large checks the stack pointer at entry. Any other
+    /// function that calls checks its frame address before each call instead, so a path
+    /// that makes no call (fib's base case) has no check. The limit does not change while
+    /// wasm code runs (only the outermost entry from the host sets it), and the frame
+    /// address does not change within a function, so LLVM merges the checks of one path
+    /// into the first and hoists a loop's out of the loop.
+    mutating func emitStackCheck(atEntry: Bool) {
         let store = loadVM(ir.ptr, vmctx, VMContextLayout.storeContext, invariant: true)
-        let limit = loadVM(ir.i64, store, VMStoreContext.stackLimit, invariant: false)
-        let sp = module.callIntrinsic("llvm.stacksave", [ir.ptr], [], in: builder)
+        let limit = loadVM(ir.i64, store, VMStoreContext.stackLimit, invariant: !atEntry)
+        let sp = atEntry
+            ? module.callIntrinsic("llvm.stacksave", [ir.ptr], [], in: builder)
+            : module.callIntrinsic("llvm.frameaddress", [ir.ptr], [ir.constI32(0)], in: builder)
         let spValue = LLVMBuildPtrToInt(builder, sp, ir.i64, "")
         trap(if: LLVMBuildICmp(builder, LLVMIntULT, spValue, limit, ""), .callStackExhausted)
     }
