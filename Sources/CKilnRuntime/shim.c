@@ -98,8 +98,60 @@ int kiln_code_is_registered(uintptr_t address) {
     return 0;
 }
 
+// MARK: - Linear memory registry
+
+// The reservations of live linear memories, so the signal handler can tell a fault of
+// an unchecked heap access (its address inside one) from any other fault. Same
+// protocol as the code registry: fixed capacity, FREE/CLAIMED/LIVE slots.
+#define KILN_MEMORY_CAPACITY 16384
+// TrapKind.outOfBoundsMemoryAccess (Sources/KilnABI/TrapKind.swift).
+#define KILN_TRAP_OUT_OF_BOUNDS_MEMORY 5
+
+typedef struct kiln_memory_slot {
+    _Atomic int state;
+    uintptr_t start;
+    uintptr_t end;
+} kiln_memory_slot;
+
+static kiln_memory_slot memories[KILN_MEMORY_CAPACITY];
+static _Atomic int memories_high_water;
+
+int kiln_register_memory(uintptr_t start, size_t length) {
+    for (int i = 0; i < KILN_MEMORY_CAPACITY; i++) {
+        int expected = SLOT_FREE;
+        if (!atomic_compare_exchange_strong(&memories[i].state, &expected, SLOT_CLAIMED)) continue;
+        memories[i].start = start;
+        memories[i].end = start + length;
+        int hw = atomic_load(&memories_high_water);
+        while (hw < i + 1 && !atomic_compare_exchange_weak(&memories_high_water, &hw, i + 1)) {}
+        atomic_store(&memories[i].state, SLOT_LIVE);
+        return i;
+    }
+    return -1;
+}
+
+void kiln_unregister_memory(int handle) {
+    if (handle < 0 || handle >= KILN_MEMORY_CAPACITY) return;
+    atomic_store(&memories[handle].state, SLOT_CLAIMED);
+    while (atomic_load(&handlers_in_flight) != 0) sched_yield();
+    atomic_store(&memories[handle].state, SLOT_FREE);
+}
+
+// Async-signal-safe.
+static int inside_linear_memory(uintptr_t address) {
+    int hw = atomic_load(&memories_high_water);
+    for (int i = 0; i < hw; i++) {
+        kiln_memory_slot *m = &memories[i];
+        if (atomic_load(&m->state) == SLOT_LIVE && address >= m->start && address < m->end) return 1;
+    }
+    return 0;
+}
+
 // Async-signal-safe: atomics and plain reads only.
-static int lookup_trap(uintptr_t pc, uint32_t *kind, void **cookie) {
+// A PC in wasm code that is no trap site is still an out-of-bounds access when the
+// fault lies inside a linear memory's reservation: the optimizing tier's unchecked
+// (guarded) accesses are not listed one by one (docs/codegen.md, "Trap semantics").
+static int lookup_trap(uintptr_t pc, int sig, uintptr_t fault_address, uint32_t *kind, void **cookie) {
     int hw = atomic_load(&registry_high_water);
     for (int i = 0; i < hw; i++) {
         kiln_code_slot *s = &registry[i];
@@ -117,7 +169,12 @@ static int lookup_trap(uintptr_t pc, uint32_t *kind, void **cookie) {
             *cookie = s->cookie;
             return 1;
         }
-        return 0;  // in wasm code but not a trap site: a Kiln bug; let it crash
+        if ((sig == SIGSEGV || sig == SIGBUS) && inside_linear_memory(fault_address)) {
+            *kind = KILN_TRAP_OUT_OF_BOUNDS_MEMORY;
+            *cookie = s->cookie;
+            return 1;
+        }
+        return 0;  // in wasm code but neither a trap site nor a heap access: a Kiln bug; let it crash
     }
     return 0;
 }
@@ -348,7 +405,7 @@ static void kiln_signal_handler(int sig, siginfo_t *info, void *context) {
         uintptr_t pc = pc_of(context);
         uint32_t kind;
         void *cookie;
-        if (lookup_trap(pc, &kind, &cookie)) {
+        if (lookup_trap(pc, sig, (uintptr_t)info->si_addr, &kind, &cookie)) {
             tls_trap.kind = kind;
             tls_trap.pc = pc;
             tls_trap.cookie = cookie;

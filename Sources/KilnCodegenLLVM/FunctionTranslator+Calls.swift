@@ -107,9 +107,10 @@ extension FunctionTranslator {
     }
 
     /// Pops the arguments, calls, and pushes the results (or returns them, for a tail call).
+    @discardableResult
     mutating func emitCall(
         _ callee: LoweredSignature, target: LLVMValueRef, context: LLVMValueRef, slot: LLVMValueRef?, tail: Bool
-    ) {
+    ) -> LLVMValueRef {
         let kinds = callee.signature
         // A tail call replaces this frame: the callee checks for itself if it calls on.
         if checksStackAtCalls && !tail { emitStackCheck(atEntry: false) }
@@ -139,7 +140,7 @@ extension FunctionTranslator {
                 LLVMBuildRet(builder, call)
             }
             markUnreachable()
-            return
+            return call
         }
         let results = kinds.results
         if callee.resultsInMemory {
@@ -156,5 +157,6 @@ extension FunctionTranslator {
                 push(fromABI(LLVMBuildExtractValue(builder, call, UInt32(k), ""), kind, widened: callee.widensI32))
             }
         }
+        return call
     }
 }

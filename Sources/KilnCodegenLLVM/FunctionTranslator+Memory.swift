@@ -29,23 +29,54 @@ extension FunctionTranslator {
         return length
     }
 
-    /// The address of an access of `size` bytes at `index + offset`, after the check
-    /// that it lies inside the memory (trap "out of bounds memory access" otherwise).
-    mutating func checkedAddress(_ index: LLVMValueRef, offset: UInt64, size: Int) -> LLVMValueRef {
+    /// The address of an access of `size` bytes at `index + offset`, and whether the
+    /// access is guarded. A checked access is preceded by the check that it lies inside
+    /// the memory (trap "out of bounds memory access" otherwise); a guarded one has no
+    /// check and is volatile: its fault in the reservation's inaccessible part is the
+    /// trap (docs/codegen.md, "Trap semantics").
+    mutating func heapAddress(_ index: LLVMValueRef, offset: UInt64, size: Int) -> (LLVMValueRef, guarded: Bool) {
+        let ordinal = accessCount
+        accessCount += 1
         var effective = LLVMBuildZExt(builder, index, ir.i64, "")!
         if offset != 0 { effective = LLVMBuildNUWAdd(builder, effective, ir.constI64(offset), "") }
-        // In bounds iff effective + size - 1 < length: a strict unsigned compare of an
-        // affine index against an invariant limit, the shape LLVM's range-check passes
-        // recognize.
-        let last = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size - 1)), "")!
-        trap(unless: LLVMBuildICmp(builder, LLVMIntULT, last, memoryLength(), ""), .outOfBoundsMemoryAccess)
         var indices: [LLVMValueRef?] = [effective]
-        return LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")
+        let guarded = accessPolicy.guards(ordinal)
+        if !guarded {
+            // In bounds iff effective + size - 1 < length: a strict unsigned compare of an
+            // affine index against an invariant limit, the shape LLVM's range-check
+            // passes recognize.
+            let last = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size - 1)), "")!
+            let inBounds = LLVMBuildICmp(builder, LLVMIntULT, last, memoryLength(), "")!
+            let branch = trap(unless: inBounds, .outOfBoundsMemoryAccess)
+            if accessPolicy.tagsChecks {
+                let tag = module.accessTag(function: functionIndex, ordinal: ordinal)
+                LLVMSetMetadata(inBounds, ir.accessTagKind, tag)
+                LLVMSetMetadata(branch, ir.accessTagKind, tag)
+            }
+        }
+        return (LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")!, guarded)
     }
 
-    func heapAccess(_ instruction: LLVMValueRef) {
+    func heapAccess(_ instruction: LLVMValueRef, guarded: Bool) {
         LLVMSetMetadata(instruction, ir.tbaaKind, ir.heapAccess)
         LLVMSetAlignment(instruction, 1)
+        if guarded {
+            LLVMSetVolatile(instruction, 1)
+            faultPoint()
+        }
+    }
+
+    /// Follows a guarded access: an empty `asm sideeffect`, which emits nothing but which
+    /// LLVM must assume reads and writes any memory and may not return. A volatile access
+    /// alone keeps its place among volatile accesses and calls, but LLVM assumes it
+    /// returns, so it would still keep a store in a register past it (a global written in
+    /// a loop, stored after the loop) or drop a store that a later one overwrites. Nothing
+    /// moves across the fault point, so every store before the access is in memory when it
+    /// faults, and none after it.
+    func faultPoint() {
+        let type = ir.functionType(ir.void, [])
+        let asm = LLVMGetInlineAsm(type, "", 0, "", 0, 1, 0, LLVMInlineAsmDialectATT, 0)!
+        LLVMBuildCall2(builder, type, asm, nil, 0, "")
     }
 
     mutating func load(_ load: Instruction.Load, _ memarg: MemArg) throws(CompileError) {
@@ -67,9 +98,9 @@ extension FunctionTranslator {
         case .i64Load32U: (memoryType, size, resultType, signed) = (ir.i32, 4, ir.i64, false)
         default: throw CompileError.unsupported("\(load)")
         }
-        let pointer = checkedAddress(pop(), offset: memarg.offset, size: size)
+        let (pointer, guarded) = heapAddress(pop(), offset: memarg.offset, size: size)
         let value = LLVMBuildLoad2(builder, memoryType, pointer, "")!
-        heapAccess(value)
+        heapAccess(value, guarded: guarded)
         if memoryType == resultType {
             push(value)
         } else if signed {
@@ -92,9 +123,9 @@ extension FunctionTranslator {
         default: throw CompileError.unsupported("\(store)")
         }
         var value = pop()
-        let pointer = checkedAddress(pop(), offset: memarg.offset, size: size)
+        let (pointer, guarded) = heapAddress(pop(), offset: memarg.offset, size: size)
         if LLVMTypeOf(value) != memoryType { value = LLVMBuildTrunc(builder, value, memoryType, "") }
-        heapAccess(LLVMBuildStore(builder, value, pointer))
+        heapAccess(LLVMBuildStore(builder, value, pointer)!, guarded: guarded)
     }
 
     func memorySize() -> LLVMValueRef {

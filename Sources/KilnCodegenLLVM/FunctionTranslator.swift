@@ -38,10 +38,15 @@ struct FunctionTranslator: AnyInstructionVisitor {
     /// Whether the stack check comes before each call rather than at entry
     /// (``emitStackCheck(atEntry:)``).
     var checksStackAtCalls = false
+    /// Which loads and stores are checked and which guarded (``HeapAccessPolicy``).
+    let accessPolicy: HeapAccessPolicy
+    /// Loads and stores translated so far: the next one's ordinal.
+    var accessCount = 0
     let entryBlock: LLVMBasicBlockRef
 
-    init(module: ModuleTranslation, functionIndex: UInt32) throws(CompileError) {
+    init(module: ModuleTranslation, functionIndex: UInt32, accessPolicy: HeapAccessPolicy) throws(CompileError) {
         self.module = module
+        self.accessPolicy = accessPolicy
         ir = module.ir
         builder = module.builder
         self.functionIndex = functionIndex
@@ -308,11 +313,13 @@ struct FunctionTranslator: AnyInstructionVisitor {
     }
 
     /// Continues when `condition` holds, and traps with `kind` otherwise.
-    mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) {
+    @discardableResult
+    mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) -> LLVMValueRef {
         let next = appendBlock("")
         let br = LLVMBuildCondBr(builder, condition, next, trapBlock(kind))!
         setLikely(br)
         LLVMPositionBuilderAtEnd(builder, next)
+        return br
     }
 
     /// Marks the first successor of a conditional branch as hot, the second as cold.

@@ -19,6 +19,8 @@ final class IRContext {
     /// `!make.implicit` on a null check's branch: LLVM may fold it into the fault of the
     /// first load through the pointer (docs/tables.md, "null check by fault").
     let makeImplicitKind: UInt32
+    /// `!kiln.access`: names the load or store a bounds check belongs to (``HeapAccessPolicy``).
+    let accessTagKind: UInt32
 
     init() {
         context = LLVMContextCreate()
@@ -35,6 +37,7 @@ final class IRContext {
         invariantKind = Self.kindID("invariant.load")
         rangeKind = Self.kindID("range")
         makeImplicitKind = Self.kindID("make.implicit")
+        accessTagKind = Self.kindID("kiln.access")
         let ctx = context
         func string(_ s: String) -> LLVMMetadataRef {
             s.withCString { LLVMMDStringInContext2(ctx, $0, s.utf8.count) }

@@ -150,6 +150,14 @@ final class ModuleTranslation {
         }
     }
 
+    /// `!{i64 function << 32 | ordinal}`: the `!kiln.access` tag of a probed check.
+    func accessTag(function: UInt32, ordinal: Int) -> LLVMValueRef {
+        let value = (UInt64(function) << 32) | UInt64(UInt32(truncatingIfNeeded: ordinal))
+        var operands: [LLVMMetadataRef?] = [LLVMValueAsMetadata(ir.constI64(value))]
+        let node = operands.withUnsafeMutableBufferPointer { LLVMMDNodeInContext2(ir.context, $0.baseAddress, $0.count) }
+        return LLVMMetadataAsValue(ir.context, node)
+    }
+
     /// The module's IR as text (for `--emit-llvm`-style debugging and tests).
     var text: String {
         let s = LLVMPrintModuleToString(module)!

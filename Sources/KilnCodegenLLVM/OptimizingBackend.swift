@@ -121,12 +121,37 @@ public struct OptimizingBackend: Backend {
         functions: Range<Int>, target: TargetISA, index: Int
     ) throws(CompileError) -> [UInt8] {
         let emitter = try ObjectEmitter(isa: target)
-        let translation = ModuleTranslation(
-            env: env, isa: target, uniformTables: uniformTables, internalFunctions: internalFunctions,
-            name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
         let imported = env.module.importedFunctionCount
+        func translation() -> ModuleTranslation {
+            ModuleTranslation(
+                env: env, isa: target, uniformTables: uniformTables, internalFunctions: internalFunctions,
+                name: "kiln.part\(index)", triple: emitter.triple, dataLayout: emitter.dataLayout)
+        }
+        // Which accesses LLVM proves in bounds, for functions whose loops access memory
+        // (HeapAccessPolicy): those keep their checks, the others are guarded.
+        let probed = functions.filter { env.module.usage(ofDefinedFunction: $0)?.accessesMemoryInLoops ?? true }
+        var surviving: [UInt32: Set<Int>] = [:]
+        var accessCounts: [UInt32: Int] = [:]
+        if !probed.isEmpty {
+            let probe = translation()
+            for i in probed {
+                var translator = try FunctionTranslator(
+                    module: probe, functionIndex: UInt32(imported + i), accessPolicy: .probe)
+                try translator.translate()
+                accessCounts[UInt32(imported + i)] = translator.accessCount
+            }
+            try probe.verify()
+            try emitter.optimize(probe)
+            surviving = ProbedChecks.surviving(in: probe)
+        }
+        let translation = translation()
         for i in functions {
-            var translator = try FunctionTranslator(module: translation, functionIndex: UInt32(imported + i))
+            let index = UInt32(imported + i)
+            var policy = HeapAccessPolicy.allGuarded
+            if let count = accessCounts[index] {
+                policy = .guardingAllBut(Set(0..<count).subtracting(surviving[index] ?? []))
+            }
+            var translator = try FunctionTranslator(module: translation, functionIndex: index, accessPolicy: policy)
             try translator.translate()
         }
         try translation.verify()

@@ -22,6 +22,8 @@ public struct FunctionUsage: Sendable, Equatable {
     public var callWeight = 0
     /// Loads and stores, weighted.
     public var memoryWeight = 0
+    /// Whether a load or store sits inside a loop.
+    public var accessesMemoryInLoops = false
     /// Whether the body has a tail call (`return_call`, `return_call_indirect`,
     /// `return_call_ref`).
     public var makesTailCalls = false
@@ -109,8 +111,13 @@ struct FunctionUsageCounter: InstructionVisitor, ~Copyable {
     mutating func visitLocalSet(localIndex: UInt32) { use(localIndex) }
     mutating func visitLocalTee(localIndex: UInt32) { use(localIndex) }
 
-    mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) { usage.memoryWeight &+= weight }
-    mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) { usage.memoryWeight &+= weight }
+    mutating func visitLoad(_ load: Instruction.Load, memarg: MemArg) { accessedMemory() }
+    mutating func visitStore(_ store: Instruction.Store, memarg: MemArg) { accessedMemory() }
+
+    private mutating func accessedMemory() {
+        usage.memoryWeight &+= weight
+        if loopDepth > 0 { usage.accessesMemoryInLoops = true }
+    }
 
     mutating func visitCall(functionIndex: UInt32) { called() }
     mutating func visitCallIndirect(typeIndex: UInt32, tableIndex: UInt32) { called() }

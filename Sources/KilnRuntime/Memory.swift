@@ -50,9 +50,19 @@ public final class Memory {
         guard grow(by: limits.minimum) != nil else {
             throw RuntimeError.resource("cannot make \(limits.minimum) pages of linear memory accessible")
         }
+        registration = kiln_register_memory(UInt(bitPattern: reservation.base), Self.reservationSize)
+        guard registration >= 0 else {
+            throw RuntimeError.resource("cannot register linear memory: too many memories at once")
+        }
     }
 
-    deinit { definition.deallocate() }
+    /// The signal handler's record of the reservation (a fault inside it is out of bounds).
+    private var registration: Int32 = -1
+
+    deinit {
+        kiln_unregister_memory(registration)
+        definition.deallocate()
+    }
 
     /// Base address of the memory (constant).
     var base: UnsafeMutableRawPointer { reservation.base }

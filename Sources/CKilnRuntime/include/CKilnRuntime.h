@@ -60,6 +60,14 @@ int kiln_register_code(uintptr_t start, size_t length, const uint32_t *offsets,
 /// Removes a registration; on return no signal handler is reading it any more.
 void kiln_unregister_code(int handle);
 
+/// Registers a linear memory's reservation `[start, start+length)`: a fault inside it at
+/// a PC in registered code is an out-of-bounds access. Returns a handle >= 0, or -1 when
+/// the fixed-capacity registry is full.
+int kiln_register_memory(uintptr_t start, size_t length);
+
+/// Removes a memory registration; on return no signal handler is reading it any more.
+void kiln_unregister_memory(int handle);
+
 /// Makes sure the calling thread has an alternate signal stack (installs one owned by
 /// the runtime, freed at thread exit, when the thread has none). Returns 0 or an errno.
 int kiln_ensure_sigaltstack(void);
