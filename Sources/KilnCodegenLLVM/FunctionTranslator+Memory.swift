@@ -16,9 +16,14 @@ extension FunctionTranslator {
     /// carries the memory type's limits as a `!range`: a memory never shrinks below its
     /// declared minimum (an import's minimum is checked at link time) nor grows past its
     /// maximum, so LLVM drops the check of any access it can bound below the minimum.
-    func memoryLength() -> LLVMValueRef {
+    ///
+    /// A probed check (``HeapAccessPolicy``) reads the length with a volatile load of its
+    /// own, so that LLVM can drop it only by the memory's limits, never because another
+    /// check (which may become a guard) already covered the access.
+    func memoryLength(forProbe: Bool = false) -> LLVMValueRef {
         let definition = loadVM(ir.ptr, vmctx, VMContextLayout.memoryDefinition, invariant: true)
         let length = loadVM(ir.i64, definition, VMMemoryDefinition.length, invariant: false)
+        if forProbe { LLVMSetVolatile(length, 1) }
         if let limits = module.env.module.memories.first, !limits.isMemory64 {
             let page: UInt64 = 65536
             let maxPages = min(limits.max ?? 65536, 65536)
@@ -46,15 +51,34 @@ extension FunctionTranslator {
             // affine index against an invariant limit, the shape LLVM's range-check
             // passes recognize.
             let last = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size - 1)), "")!
-            let inBounds = LLVMBuildICmp(builder, LLVMIntULT, last, memoryLength(), "")!
-            let branch = trap(unless: inBounds, .outOfBoundsMemoryAccess)
-            if accessPolicy.tagsChecks {
-                let tag = module.accessTag(function: functionIndex, ordinal: ordinal)
-                LLVMSetMetadata(inBounds, ir.accessTagKind, tag)
-                LLVMSetMetadata(branch, ir.accessTagKind, tag)
+            let length = memoryLength(forProbe: accessPolicy.probes)
+            let inBounds = LLVMBuildICmp(builder, LLVMIntULT, last, length, "")!
+            if accessPolicy.probes {
+                probeCheck(unless: inBounds, ordinal: ordinal)
+            } else {
+                trap(unless: inBounds, .outOfBoundsMemoryAccess)
             }
         }
         return (LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")!, guarded)
+    }
+
+    /// A probed check: its own trap block, calling a function of its own
+    /// (``ModuleTranslation/probeTrap(function:ordinal:)``), so that whether LLVM kept it
+    /// can be read from that function's uses however the check itself was rewritten.
+    mutating func probeCheck(unless inBounds: LLVMValueRef, ordinal: Int) {
+        let current = LLVMGetInsertBlock(builder)!
+        let block = appendBlock("probe.\(ordinal)")
+        LLVMPositionBuilderAtEnd(builder, block)
+        let (callee, type) = module.probeTrap(function: functionIndex, ordinal: ordinal)
+        var args: [LLVMValueRef?] = [vmctx]
+        let call = LLVMBuildCall2(builder, type, callee, &args, 1, "")!
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
+        LLVMBuildUnreachable(builder)
+        LLVMPositionBuilderAtEnd(builder, current)
+        let next = appendBlock("")
+        setLikely(LLVMBuildCondBr(builder, inBounds, next, block)!)
+        LLVMPositionBuilderAtEnd(builder, next)
     }
 
     func heapAccess(_ instruction: LLVMValueRef, guarded: Bool) {
@@ -66,17 +90,20 @@ extension FunctionTranslator {
         }
     }
 
-    /// Follows a guarded access: an empty `asm sideeffect`, which emits nothing but which
-    /// LLVM must assume reads and writes any memory and may not return. A volatile access
-    /// alone keeps its place among volatile accesses and calls, but LLVM assumes it
-    /// returns, so it would still keep a store in a register past it (a global written in
-    /// a loop, stored after the loop) or drop a store that a later one overwrites. Nothing
-    /// moves across the fault point, so every store before the access is in memory when it
-    /// faults, and none after it.
+    /// Follows a guarded access: an empty `asm sideeffect` that emits no instruction, but
+    /// which LLVM must assume reads all memory (``IRContext/readsAllMemory``). A volatile access alone
+    /// keeps its place among volatile accesses and calls, but LLVM assumes it returns, so
+    /// it would still keep a store in a register past it (a global written in a loop,
+    /// stored after the loop) or drop a store that a later one overwrites. No store moves
+    /// across a reader of memory, so every store before the access is in memory when it
+    /// faults and none after it is; loads still move and merge across it.
     func faultPoint() {
         let type = ir.functionType(ir.void, [])
         let asm = LLVMGetInlineAsm(type, "", 0, "", 0, 1, 0, LLVMInlineAsmDialectATT, 0)!
-        LLVMBuildCall2(builder, type, asm, nil, 0, "")
+        let call = LLVMBuildCall2(builder, type, asm, nil, 0, "")!
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("memory", IRContext.readsAllMemory))
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("nounwind"))
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("willreturn"))
     }
 
     mutating func load(_ load: Instruction.Load, _ memarg: MemArg) throws(CompileError) {

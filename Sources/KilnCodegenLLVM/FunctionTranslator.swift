@@ -313,13 +313,11 @@ struct FunctionTranslator: AnyInstructionVisitor {
     }
 
     /// Continues when `condition` holds, and traps with `kind` otherwise.
-    @discardableResult
-    mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) -> LLVMValueRef {
+    mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) {
         let next = appendBlock("")
         let br = LLVMBuildCondBr(builder, condition, next, trapBlock(kind))!
         setLikely(br)
         LLVMPositionBuilderAtEnd(builder, next)
-        return br
     }
 
     /// Marks the first successor of a conditional branch as hot, the second as cold.

@@ -19,8 +19,6 @@ final class IRContext {
     /// `!make.implicit` on a null check's branch: LLVM may fold it into the fault of the
     /// first load through the pointer (docs/tables.md, "null check by fault").
     let makeImplicitKind: UInt32
-    /// `!kiln.access`: names the load or store a bounds check belongs to (``HeapAccessPolicy``).
-    let accessTagKind: UInt32
 
     init() {
         context = LLVMContextCreate()
@@ -37,7 +35,6 @@ final class IRContext {
         invariantKind = Self.kindID("invariant.load")
         rangeKind = Self.kindID("range")
         makeImplicitKind = Self.kindID("make.implicit")
-        accessTagKind = Self.kindID("kiln.access")
         let ctx = context
         func string(_ s: String) -> LLVMMetadataRef {
             s.withCString { LLVMMDStringInContext2(ctx, $0, s.utf8.count) }
@@ -73,6 +70,12 @@ final class IRContext {
     private static func kindID(_ name: String) -> UInt32 {
         name.withCString { LLVMGetMDKindID($0, UInt32(name.utf8.count)) }
     }
+
+    /// The `memory` attribute's value for "reads any memory, writes only memory no one
+    /// else can see" (LLVM's `MemoryEffects`: two bits, ref and mod, for each of argument,
+    /// inaccessible and other memory). The write keeps a call with no result from being
+    /// deleted as dead; it clobbers nothing the function's loads could see.
+    static let readsAllMemory: UInt64 = 0b01_11_01
 
     func constI32(_ v: UInt32) -> LLVMValueRef { LLVMConstInt(i32, UInt64(v), 0) }
     func constI64(_ v: UInt64) -> LLVMValueRef { LLVMConstInt(i64, v, 0) }

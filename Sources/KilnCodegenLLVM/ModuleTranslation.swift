@@ -150,12 +150,22 @@ final class ModuleTranslation {
         }
     }
 
-    /// `!{i64 function << 32 | ordinal}`: the `!kiln.access` tag of a probed check.
-    func accessTag(function: UInt32, ordinal: Int) -> LLVMValueRef {
-        let value = (UInt64(function) << 32) | UInt64(UInt32(truncatingIfNeeded: ordinal))
-        var operands: [LLVMMetadataRef?] = [LLVMValueAsMetadata(ir.constI64(value))]
-        let node = operands.withUnsafeMutableBufferPointer { LLVMMDNodeInContext2(ir.context, $0.baseAddress, $0.count) }
-        return LLVMMetadataAsValue(ir.context, node)
+    /// What the probed check of access `ordinal` of `function` calls when it fails: a
+    /// function of its own, declared only (the probe module is optimized, never emitted).
+    func probeTrap(function: UInt32, ordinal: Int) -> (LLVMValueRef, LLVMTypeRef) {
+        let type = ir.functionType(ir.void, [ir.ptr])
+        let callee = LLVMAddFunction(module, Self.probeTrapName(function: function, ordinal: ordinal), type)!
+        LLVMAddAttributeAtIndex(callee, functionAttributeIndex, ir.enumAttribute("nounwind"))
+        return (callee, type)
+    }
+
+    static func probeTrapName(function: UInt32, ordinal: Int) -> String { "kiln.probe.\(function).\(ordinal)" }
+
+    /// Whether the probed check of access `ordinal` of `function` is still there.
+    func probedCheckSurvives(function: UInt32, ordinal: Int) -> Bool {
+        guard let callee = LLVMGetNamedFunction(module, Self.probeTrapName(function: function, ordinal: ordinal))
+        else { return false }
+        return LLVMGetFirstUse(callee) != nil
     }
 
     /// The module's IR as text (for `--emit-llvm`-style debugging and tests).

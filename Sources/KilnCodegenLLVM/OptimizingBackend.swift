@@ -130,10 +130,10 @@ public struct OptimizingBackend: Backend {
         // Which accesses LLVM proves in bounds, for functions whose loops access memory
         // (HeapAccessPolicy): those keep their checks, the others are guarded.
         let probed = functions.filter { env.module.usage(ofDefinedFunction: $0)?.accessesMemoryInLoops ?? true }
-        var surviving: [UInt32: Set<Int>] = [:]
-        var accessCounts: [UInt32: Int] = [:]
+        var proven: [UInt32: Set<Int>] = [:]
         if !probed.isEmpty {
             let probe = translation()
+            var accessCounts: [UInt32: Int] = [:]
             for i in probed {
                 var translator = try FunctionTranslator(
                     module: probe, functionIndex: UInt32(imported + i), accessPolicy: .probe)
@@ -142,29 +142,33 @@ public struct OptimizingBackend: Backend {
             }
             try probe.verify()
             try emitter.optimize(probe)
-            surviving = ProbedChecks.surviving(in: probe)
+            dumpIR(probe, as: "probe\(index)")
+            for (function, count) in accessCounts {
+                proven[function] = Set((0..<count).filter { !probe.probedCheckSurvives(function: function, ordinal: $0) })
+            }
         }
         let translation = translation()
         for i in functions {
             let index = UInt32(imported + i)
             var policy = HeapAccessPolicy.allGuarded
-            if let count = accessCounts[index] {
-                policy = .guardingAllBut(Set(0..<count).subtracting(surviving[index] ?? []))
-            }
+            if let checked = proven[index] { policy = .guardingAllBut(checked) }
             var translator = try FunctionTranslator(module: translation, functionIndex: index, accessPolicy: policy)
             try translator.translate()
         }
         try translation.verify()
-        // Debugging aid: KILN_DUMP_IR=DIR writes each partition's IR before optimization.
-        if let dir = getenv("KILN_DUMP_IR") {
-            let path = String(cString: dir) + "/part\(index).ll"
-            if let file = fopen(path, "w") {
-                fputs(translation.text, file)
-                fclose(file)
-            }
-        }
+        dumpIR(translation, as: "part\(index)")
         try emitter.optimize(translation)
         return try emitter.emitObject(translation)
+    }
+
+    /// Debugging aid: KILN_DUMP_IR=DIR writes each partition's IR before optimization
+    /// (`partN.ll`) and its optimized probe module (`probeN.ll`, HeapAccessPolicy).
+    static func dumpIR(_ translation: ModuleTranslation, as name: String) {
+        guard let dir = getenv("KILN_DUMP_IR"), let file = fopen(String(cString: dir) + "/\(name).ll", "w") else {
+            return
+        }
+        fputs(translation.text, file)
+        fclose(file)
     }
 }
 
