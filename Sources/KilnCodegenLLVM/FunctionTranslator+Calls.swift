@@ -113,7 +113,7 @@ extension FunctionTranslator {
     ) -> LLVMValueRef {
         let kinds = callee.signature
         // A tail call replaces this frame: the callee checks for itself if it calls on.
-        if checksStackAtCalls && !tail { emitStackCheck(atEntry: false) }
+        if let exhausted = stackExhaustedAtCalls, !tail { trap(if: exhausted, .callStackExhausted) }
         let args = popArguments(kinds.parameters.count)
         var values: [LLVMValueRef?] = []
         var buffer: LLVMValueRef?

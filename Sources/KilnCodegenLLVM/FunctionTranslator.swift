@@ -35,9 +35,9 @@ struct FunctionTranslator: AnyInstructionVisitor {
     /// Blocks opened while unreachable, skipped entirely.
     var unreachableDepth = 0
     var trapBlocks: [TrapKind: LLVMBasicBlockRef] = [:]
-    /// Whether the stack check comes before each call rather than at entry
-    /// (``emitStackCheck(atEntry:)``).
-    var checksStackAtCalls = false
+    /// When the stack check comes before each call rather than at entry: whether the
+    /// stack is exhausted, computed in the entry block (``stackExhausted(atEntry:)``).
+    var stackExhaustedAtCalls: LLVMValueRef?
     /// Which loads and stores are checked and which guarded (``HeapAccessPolicy``).
     let accessPolicy: HeapAccessPolicy
     /// Loads and stores translated so far: the next one's ordinal.
@@ -79,9 +79,9 @@ struct FunctionTranslator: AnyInstructionVisitor {
         // per value an instruction makes (each at least one byte of the body).
         let frameBytes = 16 * (locals.count + body.expression.count) + 256
         if frameBytes > VMStoreContext.uncheckedLeafFrameBytes {
-            emitStackCheck(atEntry: true)
+            trap(if: stackExhausted(atEntry: true), .callStackExhausted)
         } else if usage?.makesCalls ?? true {
-            checksStackAtCalls = true
+            stackExhaustedAtCalls = stackExhausted(atEntry: false)
         }
 
         let returnBlock = appendBlock("return")
@@ -351,22 +351,23 @@ struct FunctionTranslator: AnyInstructionVisitor {
         return block
     }
 
-    /// Traps with "call stack exhausted" when the stack is below the store's limit
-    /// (docs/abi.md: the runtime keeps at least 16 KiB of headroom below it).
+    /// Whether the stack is below the store's limit ("call stack exhausted"; docs/abi.md:
+    /// the runtime keeps at least 16 KiB of headroom below it).
     ///
     /// A function whose frame may be large checks the stack pointer at entry. Any other
-    /// function that calls checks its frame address before each call instead, so a path
-    /// that makes no call (fib's base case) has no check. The limit does not change while
-    /// wasm code runs (only the outermost entry from the host sets it), and the frame
-    /// address does not change within a function, so LLVM merges the checks of one path
-    /// into the first and hoists a loop's out of the loop.
-    mutating func emitStackCheck(atEntry: Bool) {
+    /// function that calls computes whether its frame address is below the limit once, in
+    /// its entry block, and branches on that before each call
+    /// (``stackExhaustedAtCalls``): a path without a call (fib's base case) takes no
+    /// branch, and a loop of calls tests a register. LLVM moves the loads to where they
+    /// are used, and no further: neither the limit (only the outermost entry from the host
+    /// sets it) nor the frame address changes while the function runs.
+    func stackExhausted(atEntry: Bool) -> LLVMValueRef {
         let store = loadVM(ir.ptr, vmctx, VMContextLayout.storeContext, invariant: true)
         let limit = loadVM(ir.i64, store, VMStoreContext.stackLimit, invariant: !atEntry)
         let sp = atEntry
             ? module.callIntrinsic("llvm.stacksave", [ir.ptr], [], in: builder)
             : module.callIntrinsic("llvm.frameaddress", [ir.ptr], [ir.constI32(0)], in: builder)
         let spValue = LLVMBuildPtrToInt(builder, sp, ir.i64, "")
-        trap(if: LLVMBuildICmp(builder, LLVMIntULT, spValue, limit, ""), .callStackExhausted)
+        return LLVMBuildICmp(builder, LLVMIntULT, spValue, limit, "")
     }
 }

@@ -5,7 +5,7 @@ import KilnFrontend
 import KilnRuntime
 import Testing
 
-/// Where the optimizing tier checks the stack limit (`FunctionTranslator.emitStackCheck`):
+/// Where the optimizing tier checks the stack limit (`FunctionTranslator.stackExhausted(atEntry:)`):
 /// a function with a small frame checks before its calls, so a path without a call (a
 /// recursion's base case) runs no check; a function whose frame may be large checks at
 /// entry, even a leaf. Deep recursion still ends in "call stack exhausted".
