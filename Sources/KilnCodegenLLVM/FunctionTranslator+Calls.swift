@@ -107,10 +107,9 @@ extension FunctionTranslator {
     }
 
     /// Pops the arguments, calls, and pushes the results (or returns them, for a tail call).
-    @discardableResult
     mutating func emitCall(
         _ callee: LoweredSignature, target: LLVMValueRef, context: LLVMValueRef, slot: LLVMValueRef?, tail: Bool
-    ) -> LLVMValueRef {
+    ) {
         let kinds = callee.signature
         // A tail call replaces this frame: the callee checks for itself if it calls on.
         if let exhausted = stackExhaustedAtCalls, !tail { trap(if: exhausted, .callStackExhausted) }
@@ -140,7 +139,7 @@ extension FunctionTranslator {
                 LLVMBuildRet(builder, call)
             }
             markUnreachable()
-            return call
+            return
         }
         let results = kinds.results
         if callee.resultsInMemory {
@@ -157,6 +156,5 @@ extension FunctionTranslator {
                 push(fromABI(LLVMBuildExtractValue(builder, call, UInt32(k), ""), kind, widened: callee.widensI32))
             }
         }
-        return call
     }
 }
