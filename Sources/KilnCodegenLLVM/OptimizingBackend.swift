@@ -149,10 +149,10 @@ public struct OptimizingBackend: Backend {
         }
         let translation = translation()
         for i in functions {
-            let index = UInt32(imported + i)
+            let function = UInt32(imported + i)
             var policy = HeapAccessPolicy.allGuarded
-            if let checked = proven[index] { policy = .guardingAllBut(checked) }
-            var translator = try FunctionTranslator(module: translation, functionIndex: index, accessPolicy: policy)
+            if let checked = proven[function] { policy = .guardingAllBut(checked) }
+            var translator = try FunctionTranslator(module: translation, functionIndex: function, accessPolicy: policy)
             try translator.translate()
         }
         try translation.verify()
