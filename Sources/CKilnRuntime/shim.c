@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdatomic.h>
@@ -49,6 +50,7 @@ typedef struct kiln_code_slot {
     void *cookie;
 } kiln_code_slot;
 
+_Static_assert(offsetof(kiln_code_slot, state) == 0, "claim_slot reads the state first");
 static kiln_code_slot registry[KILN_REGISTRY_CAPACITY];
 // One past the highest slot ever used: the handler scans only below it.
 static _Atomic int registry_high_water;
@@ -56,35 +58,55 @@ static _Atomic int registry_high_water;
 static _Atomic int handlers_in_flight;
 static _Atomic int live_count;
 
-int kiln_register_code(uintptr_t start, size_t length, const uint32_t *offsets,
-                       const uint8_t *kinds, size_t count, void *cookie) {
-    for (int i = 0; i < KILN_REGISTRY_CAPACITY; i++) {
+// The slot protocol both registries (code, linear memory) follow. A slot type starts
+// with its `_Atomic int state`; `stride` is its size.
+
+// Claims a FREE slot (CLAIMED: only the caller writes it). Returns its index or -1.
+static int claim_slot(void *slots, size_t stride, int capacity) {
+    for (int i = 0; i < capacity; i++) {
+        _Atomic int *state = (_Atomic int *)((char *)slots + (size_t)i * stride);
         int expected = SLOT_FREE;
-        if (!atomic_compare_exchange_strong(&registry[i].state, &expected, SLOT_CLAIMED)) continue;
-        kiln_code_slot *s = &registry[i];
-        s->start = start;
-        s->end = start + length;
-        s->offsets = offsets;
-        s->kinds = kinds;
-        s->count = count;
-        s->cookie = cookie;
-        int hw = atomic_load(&registry_high_water);
-        while (hw < i + 1 && !atomic_compare_exchange_weak(&registry_high_water, &hw, i + 1)) {}
-        atomic_fetch_add(&live_count, 1);
-        atomic_store(&s->state, SLOT_LIVE);  // seq_cst: publishes the fields
-        return i;
+        if (atomic_compare_exchange_strong(state, &expected, SLOT_CLAIMED)) return i;
     }
     return -1;
 }
 
-void kiln_unregister_code(int handle) {
-    if (handle < 0 || handle >= KILN_REGISTRY_CAPACITY) return;
-    atomic_store(&registry[handle].state, SLOT_CLAIMED);
+// Makes claimed slot `i`, its fields written, visible to the signal handler.
+static void publish_slot(_Atomic int *state, _Atomic int *high_water, int i) {
+    int hw = atomic_load(high_water);
+    while (hw < i + 1 && !atomic_compare_exchange_weak(high_water, &hw, i + 1)) {}
+    atomic_store(state, SLOT_LIVE);  // seq_cst: publishes the fields
+}
+
+// Takes a slot away from the signal handler, then frees it.
+static void retire_slot(_Atomic int *state) {
+    atomic_store(state, SLOT_CLAIMED);
     // A handler that incremented before our store may still read the slot: wait for it.
     // One that increments after it sees CLAIMED and skips the slot.
     while (atomic_load(&handlers_in_flight) != 0) sched_yield();
+    atomic_store(state, SLOT_FREE);
+}
+
+int kiln_register_code(uintptr_t start, size_t length, const uint32_t *offsets,
+                       const uint8_t *kinds, size_t count, void *cookie) {
+    int i = claim_slot(registry, sizeof registry[0], KILN_REGISTRY_CAPACITY);
+    if (i < 0) return -1;
+    kiln_code_slot *s = &registry[i];
+    s->start = start;
+    s->end = start + length;
+    s->offsets = offsets;
+    s->kinds = kinds;
+    s->count = count;
+    s->cookie = cookie;
+    atomic_fetch_add(&live_count, 1);
+    publish_slot(&s->state, &registry_high_water, i);
+    return i;
+}
+
+void kiln_unregister_code(int handle) {
+    if (handle < 0 || handle >= KILN_REGISTRY_CAPACITY) return;
+    retire_slot(&registry[handle].state);
     atomic_fetch_sub(&live_count, 1);
-    atomic_store(&registry[handle].state, SLOT_FREE);
 }
 
 int kiln_registered_code_count(void) { return atomic_load(&live_count); }
@@ -113,28 +135,22 @@ typedef struct kiln_memory_slot {
     uintptr_t end;
 } kiln_memory_slot;
 
+_Static_assert(offsetof(kiln_memory_slot, state) == 0, "claim_slot reads the state first");
 static kiln_memory_slot memories[KILN_MEMORY_CAPACITY];
 static _Atomic int memories_high_water;
 
 int kiln_register_memory(uintptr_t start, size_t length) {
-    for (int i = 0; i < KILN_MEMORY_CAPACITY; i++) {
-        int expected = SLOT_FREE;
-        if (!atomic_compare_exchange_strong(&memories[i].state, &expected, SLOT_CLAIMED)) continue;
-        memories[i].start = start;
-        memories[i].end = start + length;
-        int hw = atomic_load(&memories_high_water);
-        while (hw < i + 1 && !atomic_compare_exchange_weak(&memories_high_water, &hw, i + 1)) {}
-        atomic_store(&memories[i].state, SLOT_LIVE);
-        return i;
-    }
-    return -1;
+    int i = claim_slot(memories, sizeof memories[0], KILN_MEMORY_CAPACITY);
+    if (i < 0) return -1;
+    memories[i].start = start;
+    memories[i].end = start + length;
+    publish_slot(&memories[i].state, &memories_high_water, i);
+    return i;
 }
 
 void kiln_unregister_memory(int handle) {
     if (handle < 0 || handle >= KILN_MEMORY_CAPACITY) return;
-    atomic_store(&memories[handle].state, SLOT_CLAIMED);
-    while (atomic_load(&handlers_in_flight) != 0) sched_yield();
-    atomic_store(&memories[handle].state, SLOT_FREE);
+    retire_slot(&memories[handle].state);
 }
 
 // Async-signal-safe.

@@ -71,14 +71,9 @@ extension FunctionTranslator {
         LLVMPositionBuilderAtEnd(builder, block)
         let (callee, type) = module.probeTrap(function: functionIndex, ordinal: ordinal)
         var args: [LLVMValueRef?] = [vmctx]
-        let call = LLVMBuildCall2(builder, type, callee, &args, 1, "")!
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
-        LLVMBuildUnreachable(builder)
+        endWithTrapCall(LLVMBuildCall2(builder, type, callee, &args, 1, "")!)
         LLVMPositionBuilderAtEnd(builder, current)
-        let next = appendBlock("")
-        setLikely(LLVMBuildCondBr(builder, inBounds, next, block)!)
-        LLVMPositionBuilderAtEnd(builder, next)
+        branch(unless: inBounds, to: block)
     }
 
     func heapAccess(_ instruction: LLVMValueRef, guarded: Bool) {
@@ -91,17 +86,18 @@ extension FunctionTranslator {
     }
 
     /// Follows a guarded access: an empty `asm sideeffect` that emits no instruction, but
-    /// which LLVM must assume reads all memory (``IRContext/readsAllMemory``). A volatile access alone
-    /// keeps its place among volatile accesses and calls, but LLVM assumes it returns, so
-    /// it would still keep a store in a register past it (a global written in a loop,
-    /// stored after the loop) or drop a store that a later one overwrites. No store moves
-    /// across a reader of memory, so every store before the access is in memory when it
-    /// faults and none after it is; loads still move and merge across it.
+    /// which LLVM must assume reads all memory (``IRContext/faultPointMemoryEffects``). A
+    /// volatile access alone keeps its place among volatile accesses and calls, but LLVM
+    /// assumes it returns, so it would still keep a store in a register past it (a global
+    /// written in a loop, stored after the loop) or drop a store that a later one
+    /// overwrites. No store moves across a reader of memory, so every store before the
+    /// access is in memory when it faults and none after it is; loads still move and
+    /// merge across it.
     func faultPoint() {
         let type = ir.functionType(ir.void, [])
         let asm = LLVMGetInlineAsm(type, "", 0, "", 0, 1, 0, LLVMInlineAsmDialectATT, 0)!
         let call = LLVMBuildCall2(builder, type, asm, nil, 0, "")!
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("memory", IRContext.readsAllMemory))
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("memory", IRContext.faultPointMemoryEffects))
         LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("nounwind"))
         LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("willreturn"))
     }

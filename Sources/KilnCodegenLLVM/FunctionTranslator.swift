@@ -314,10 +314,21 @@ struct FunctionTranslator: AnyInstructionVisitor {
 
     /// Continues when `condition` holds, and traps with `kind` otherwise.
     mutating func trap(unless condition: LLVMValueRef, _ kind: TrapKind) {
+        branch(unless: condition, to: trapBlock(kind))
+    }
+
+    /// Continues in a new block when `condition` holds, else goes to the cold `block`.
+    mutating func branch(unless condition: LLVMValueRef, to block: LLVMBasicBlockRef) {
         let next = appendBlock("")
-        let br = LLVMBuildCondBr(builder, condition, next, trapBlock(kind))!
-        setLikely(br)
+        setLikely(LLVMBuildCondBr(builder, condition, next, block)!)
         LLVMPositionBuilderAtEnd(builder, next)
+    }
+
+    /// Marks a call that raises a trap as never returning and cold, and ends its block.
+    func endWithTrapCall(_ call: LLVMValueRef) {
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
+        LLVMBuildUnreachable(builder)
     }
 
     /// Marks the first successor of a conditional branch as hot, the second as cold.
@@ -342,10 +353,7 @@ struct FunctionTranslator: AnyInstructionVisitor {
         let current = LLVMGetInsertBlock(builder)!
         let block = appendBlock("trap.\(kind)")
         LLVMPositionBuilderAtEnd(builder, block)
-        let call = callBuiltin(.trap, [ir.constI32(UInt32(kind.rawValue))])
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
-        LLVMBuildUnreachable(builder)
+        endWithTrapCall(callBuiltin(.trap, [ir.constI32(UInt32(kind.rawValue))]))
         LLVMPositionBuilderAtEnd(builder, current)
         trapBlocks[kind] = block
         return block

@@ -71,11 +71,11 @@ final class IRContext {
         name.withCString { LLVMGetMDKindID($0, UInt32(name.utf8.count)) }
     }
 
-    /// The `memory` attribute's value for "reads any memory, writes only memory no one
-    /// else can see" (LLVM's `MemoryEffects`: two bits, ref and mod, for each of argument,
+    /// The fault point's `memory` attribute: reads any memory, writes only memory no one
+    /// else can see (LLVM's `MemoryEffects`: two bits, ref and mod, for each of argument,
     /// inaccessible and other memory). The write keeps a call with no result from being
     /// deleted as dead; it clobbers nothing the function's loads could see.
-    static let readsAllMemory: UInt64 = 0b01_11_01
+    static let faultPointMemoryEffects: UInt64 = 0b01_11_01
 
     func constI32(_ v: UInt32) -> LLVMValueRef { LLVMConstInt(i32, UInt64(v), 0) }
     func constI64(_ v: UInt64) -> LLVMValueRef { LLVMConstInt(i64, v, 0) }
