@@ -111,8 +111,6 @@ extension FunctionTranslator {
         _ callee: LoweredSignature, target: LLVMValueRef, context: LLVMValueRef, slot: LLVMValueRef?, tail: Bool
     ) {
         let kinds = callee.signature
-        // A tail call replaces this frame: the callee checks for itself if it calls on.
-        if let exhausted = stackExhaustedAtCalls, !tail { trap(if: exhausted, .callStackExhausted) }
         let args = popArguments(kinds.parameters.count)
         var values: [LLVMValueRef?] = []
         var buffer: LLVMValueRef?

@@ -35,9 +35,6 @@ struct FunctionTranslator: AnyInstructionVisitor {
     /// Blocks opened while unreachable, skipped entirely.
     var unreachableDepth = 0
     var trapBlocks: [TrapKind: LLVMBasicBlockRef] = [:]
-    /// When the stack check comes before each call rather than at entry: whether the
-    /// stack is exhausted, computed in the entry block (``stackExhausted(atEntry:)``).
-    var stackExhaustedAtCalls: LLVMValueRef?
     /// Which loads and stores are checked and which guarded (``HeapAccessPolicy``).
     let accessPolicy: HeapAccessPolicy
     /// Loads and stores translated so far: the next one's ordinal.
@@ -74,16 +71,6 @@ struct FunctionTranslator: AnyInstructionVisitor {
             LLVMBuildStore(builder, LLVMConstNull(LoweredSignature.valueType(kind, ir)), slot)
             locals.append((slot, kind))
         }
-        let usage = env.module.usage(ofDefinedFunction: Int(functionIndex) - env.module.importedFunctionCount)
-        // LLVM's frame holds at most a spill slot (16 bytes, for a vector) per local and
-        // per value an instruction makes (each at least one byte of the body).
-        let frameBytes = 16 * (locals.count + body.expression.count) + 256
-        if frameBytes > VMStoreContext.uncheckedLeafFrameBytes {
-            trap(if: stackExhausted(atEntry: true), .callStackExhausted)
-        } else if usage?.makesCalls ?? true {
-            stackExhaustedAtCalls = stackExhausted(atEntry: false)
-        }
-
         let returnBlock = appendBlock("return")
         frames.append(
             ControlFrame(
@@ -332,20 +319,10 @@ struct FunctionTranslator: AnyInstructionVisitor {
     }
 
     /// Marks the first successor of a conditional branch as hot, the second as cold.
-    func setLikely(_ branch: LLVMValueRef) { setWeights(branch, 1 << 20, 1) }
+    func setLikely(_ branch: LLVMValueRef) { ControlFlow.setWeights(branch, 1 << 20, 1, ir: ir) }
 
     /// Marks the first successor of a conditional branch as cold.
-    func setUnlikely(_ branch: LLVMValueRef) { setWeights(branch, 1, 1 << 20) }
-
-    private func setWeights(_ branch: LLVMValueRef, _ first: UInt32, _ second: UInt32) {
-        let kind = "branch_weights".withCString { LLVMMDStringInContext2(ir.context, $0, 14) }
-        var ops: [LLVMMetadataRef?] = [
-            kind, LLVMValueAsMetadata(ir.constI32(first)), LLVMValueAsMetadata(ir.constI32(second)),
-        ]
-        let node = ops.withUnsafeMutableBufferPointer { LLVMMDNodeInContext2(ir.context, $0.baseAddress, $0.count) }
-        let profKind = "prof".withCString { LLVMGetMDKindID($0, 4) }
-        LLVMSetMetadata(branch, profKind, LLVMMetadataAsValue(ir.context, node))
-    }
+    func setUnlikely(_ branch: LLVMValueRef) { ControlFlow.setWeights(branch, 1, 1 << 20, ir: ir) }
 
     /// One block per trap kind per function: a call of the `trap` builtin.
     mutating func trapBlock(_ kind: TrapKind) -> LLVMBasicBlockRef {
@@ -359,23 +336,4 @@ struct FunctionTranslator: AnyInstructionVisitor {
         return block
     }
 
-    /// Whether the stack is below the store's limit ("call stack exhausted"; docs/abi.md:
-    /// the runtime keeps at least 16 KiB of headroom below it).
-    ///
-    /// A function whose frame may be large checks the stack pointer at entry. Any other
-    /// function that calls computes whether its frame address is below the limit once, in
-    /// its entry block, and branches on that before each call
-    /// (``stackExhaustedAtCalls``): a path without a call (fib's base case) takes no
-    /// branch, and a loop of calls tests a register. LLVM moves the loads to where they
-    /// are used, and no further: neither the limit (only the outermost entry from the host
-    /// sets it) nor the frame address changes while the function runs.
-    func stackExhausted(atEntry: Bool) -> LLVMValueRef {
-        let store = loadVM(ir.ptr, vmctx, VMContextLayout.storeContext, invariant: true)
-        let limit = loadVM(ir.i64, store, VMStoreContext.stackLimit, invariant: !atEntry)
-        let sp = atEntry
-            ? module.callIntrinsic("llvm.stacksave", [ir.ptr], [], in: builder)
-            : module.callIntrinsic("llvm.frameaddress", [ir.ptr], [ir.constI32(0)], in: builder)
-        let spValue = LLVMBuildPtrToInt(builder, sp, ir.i64, "")
-        return LLVMBuildICmp(builder, LLVMIntULT, spValue, limit, "")
-    }
 }

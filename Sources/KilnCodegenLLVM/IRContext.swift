@@ -16,6 +16,8 @@ final class IRContext {
     /// base, builtin and import pointers, type ids, a defined table's base).
     let invariantNode: LLVMValueRef
     let tbaaKind, invariantKind, rangeKind: UInt32
+    /// `range(i64 0, 2^32)`: an i32 the ABI passes zero-extended in a 64-bit register.
+    let zeroExtendedI32Range: LLVMAttributeRef
     /// `!make.implicit` on a null check's branch: LLVM may fold it into the fault of the
     /// first load through the pointer (docs/tables.md, "null check by fault").
     let makeImplicitKind: UInt32
@@ -54,6 +56,9 @@ final class IRContext {
         globalAccess = access("global")
         tableAccess = access("table slot")
         invariantNode = LLVMMetadataAsValue(ctx, node([]))
+        var lower: [UInt64] = [0], upper: [UInt64] = [1 << 32]
+        zeroExtendedI32Range = LLVMCreateConstantRangeAttribute(
+            ctx, "range".withCString { LLVMGetEnumAttributeKindForName($0, 5) }, 64, &lower, &upper)
     }
 
     deinit { LLVMContextDispose(context) }

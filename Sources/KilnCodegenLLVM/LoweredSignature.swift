@@ -11,9 +11,11 @@ import KilnABI
 ///
 /// An internal function (``InternalFunctions``: reachable only by direct calls from this
 /// module's code) uses the same parameters and results under `swiftcc` instead: no
-/// callee-popped argument area, so a plain `ret`, and r13 / x20 preserved across calls;
-/// its i32 values travel as LLVM `i32` (upper bits unspecified), since only LLVM code of
-/// this module calls it.
+/// callee-popped argument area, so a plain `ret`, and r13 / x20 preserved across calls.
+///
+/// A widened i32 carries `range(i64 0, 2^32)` on the parameter, the function's result and
+/// the call's result: the zero extension is the ABI's promise, and with it LLVM uses the
+/// register as a 64-bit address without extending it again.
 struct LoweredSignature {
     /// `swifttailcc` (LLVM's `CallingConv::SwiftTail`; not in the C API's enum).
     static let callingConvention: UInt32 = 20
@@ -25,8 +27,8 @@ struct LoweredSignature {
     let signature: Signature
     /// The LLVM calling convention: ``callingConvention`` or ``internalCallingConvention``.
     let convention: UInt32
-    /// Whether i32 values cross the call as zero-extended i64 (the shared convention).
-    var widensI32: Bool { convention == Self.callingConvention }
+    /// Whether i32 values cross the call as zero-extended i64 (both conventions).
+    let widensI32 = true
     let type: LLVMTypeRef
     /// Results go to the `sret` buffer (parameter 0): 8 bytes per result.
     let resultsInMemory: Bool
@@ -40,7 +42,7 @@ struct LoweredSignature {
     init(_ signature: Signature, in ir: IRContext, isInternal: Bool = false) {
         self.signature = signature
         convention = isInternal ? Self.internalCallingConvention : Self.callingConvention
-        let widens = !isInternal
+        let widens = widensI32
         let ints = signature.results.filter(\.isIntegerClass).count
         resultsInMemory =
             ints > Self.resultRegistersPerClass
@@ -92,7 +94,15 @@ struct LoweredSignature {
         // Swift's extended async frame (docs/codegen.md, "The optimizing tier").
         add(vmctxParameter + 1, ir.enumAttribute("swiftself"))
         add(slotParameter + 1, ir.enumAttribute("nest"))
+        guard widensI32 else { return }
+        for (k, kind) in signature.parameters.enumerated() where kind == .i32 {
+            add(firstWasmParameter + UInt32(k) + 1, ir.zeroExtendedI32Range)
+        }
+        if !resultsInMemory, signature.results == [.i32] { add(returnAttributeIndex, ir.zeroExtendedI32Range) }
     }
+
+    /// LLVM's attribute index of a function's or call's result (`LLVMAttributeReturnIndex`).
+    private var returnAttributeIndex: UInt32 { 0 }
 
     func applyAttributes(toFunction f: LLVMValueRef, ir: IRContext) {
         LLVMSetFunctionCallConv(f, convention)

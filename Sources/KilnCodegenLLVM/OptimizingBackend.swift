@@ -158,11 +158,15 @@ public struct OptimizingBackend: Backend {
         try translation.verify()
         dumpIR(translation, as: "part\(index)")
         try emitter.optimize(translation)
+        StackCheckPlacement(translation: translation).run()
+        if target == .x86_64 { AddressMaterialization.run(on: translation) }
+        dumpIR(translation, as: "part\(index).opt")
         return try emitter.emitObject(translation)
     }
 
     /// Debugging aid: KILN_DUMP_IR=DIR writes each partition's IR before optimization
-    /// (`partN.ll`) and its optimized probe module (`probeN.ll`, HeapAccessPolicy).
+    /// (`partN.ll`) and after (`partN.opt.ll`), and its optimized probe module
+    /// (`probeN.ll`, HeapAccessPolicy).
     static func dumpIR(_ translation: ModuleTranslation, as name: String) {
         guard let dir = getenv("KILN_DUMP_IR"), let file = fopen(String(cString: dir) + "/\(name).ll", "w") else {
             return

@@ -7,8 +7,9 @@ import Testing
 
 /// Where the optimizing tier checks the stack limit (`FunctionTranslator.stackExhausted(atEntry:)`):
 /// a function with a small frame checks before its calls, so a path without a call (a
-/// recursion's base case) runs no check; a function whose frame may be large checks at
-/// entry, even a leaf. Deep recursion still ends in "call stack exhausted".
+/// recursion's base case) runs no check; one with a call inside a loop checks once at
+/// entry; a function whose frame may be large checks at entry, even a leaf. Deep
+/// recursion still ends in "call stack exhausted".
 @Suite struct StackCheckTests {
     static let fixture = """
         (module
@@ -21,7 +22,7 @@ import Testing
               (then (local.get 0))
               (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
                              (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
-          ;; Unbounded: the call sits in a loop, whose check LLVM hoists out of it.
+          ;; Unbounded: the call sits in a loop, so the check is at entry.
           (func $spin (export "spin") (param i32) (result i32)
             (local $sum i32)
             (loop $l
@@ -32,17 +33,23 @@ import Testing
           ;; Unbounded through the table.
           (func $viaTable (type $ii)
             (i32.add (i32.const 1) (call_indirect (type $ii) (local.get 0) (i32.const 0))))
-          (func (export "viaTable") (param i32) (result i32) (call $viaTable (local.get 0))))
+          (func (export "viaTable") (param i32) (result i32) (call $viaTable (local.get 0)))
+          ;; Its call is inlined: a leaf after optimization.
+          (func $less (param i32 i32) (result i32) (i32.lt_u (i32.load (local.get 0)) (i32.load (local.get 1))))
+          (func (export "greater") (param i32 i32) (result i32) (call $less (local.get 1) (local.get 0))))
         """
 
-    /// A leaf with a frame that may exceed `VMStoreContext.uncheckedLeafFrameBytes`.
+    /// A leaf whose optimized code may have a frame beyond
+    /// `VMStoreContext.uncheckedLeafFrameBytes`: 300 loads summed, which no optimization
+    /// folds away. A small leaf beside it.
     static let largeLeaf: String = {
-        let locals = String(repeating: " i64", count: 300)
+        var sum = "(i64.load (local.get 0))"
+        for k in 1..<300 { sum = "(i64.add \(sum) (i64.load offset=\(8 * k) (local.get 0)))" }
         return """
             (module
-              (func (export "leaf") (param i64) (result i64) (local\(locals))
-                (local.set 299 (local.get 0))
-                (local.get 299)))
+              (memory 1)
+              (func (export "leaf") (param i32) (result i64) \(sum))
+              (func (export "small") (param i32) (result i64) (i64.load (local.get 0))))
             """
     }()
 
@@ -58,11 +65,37 @@ import Testing
         #expect(body[check...].prefix(3).contains { $0.hasPrefix("cmp") && $0.contains("%rbp") })
     }
 
+    /// A check before the call would run on every iteration of the loop.
+    @Test func aCallInALoopIsCheckedOnceAtEntry() throws {
+        let artifact = try Compiler.compile(
+            wasm: try assemble(text: Self.fixture), options: CompileOptions(target: .x86_64, tier: .optimizing))
+        let body = try #require(try disassembly(of: artifact)["spin"])
+        let storeContext = "\(VMContextLayout.storeContext)(%r13)"
+        let checks = body.indices.filter { body[$0].contains(storeContext) }
+        #expect(checks.count == 1, "\(body)")
+        let firstBranch = try #require(body.firstIndex { $0.hasPrefix("j") && !$0.hasPrefix("jmp") })
+        let check = try #require(checks.first, "no stack check in spin: \(body)")
+        #expect(check < firstBranch, "the check is not in the entry block: \(body)")
+    }
+
+    /// Checks are placed after optimization, where the calls that are left are known.
+    @Test func aCallInlinedAwayLeavesNoCheck() throws {
+        let artifact = try Compiler.compile(
+            wasm: try assemble(text: Self.fixture), options: CompileOptions(target: .x86_64, tier: .optimizing))
+        let body = try #require(try disassembly(of: artifact)["greater"])
+        #expect(!body.contains { $0.hasPrefix("call") }, "not inlined: \(body)")
+        #expect(!body.contains { $0.contains("\(VMContextLayout.storeContext)(%r13)") }, "\(body)")
+        #expect(!body.contains { $0.contains("%rbp") }, "\(body)")
+    }
+
     @Test func aLargeFrameChecksAtEntryEvenInALeaf() throws {
         let artifact = try Compiler.compile(
             wasm: try assemble(text: Self.largeLeaf), options: CompileOptions(target: .x86_64, tier: .optimizing))
-        let body = try #require(try disassembly(of: artifact)["leaf"])
+        let functions = try disassembly(of: artifact)
+        let body = try #require(functions["leaf"])
         #expect(body.contains { $0.contains("\(VMContextLayout.storeContext)(%r13)") }, "\(body)")
+        let small = try #require(functions["small"])
+        #expect(!small.contains { $0.contains("\(VMContextLayout.storeContext)(%r13)") }, "\(small)")
     }
 
     @Test(arguments: CompilerTier.allCases)
@@ -75,41 +108,10 @@ import Testing
         let stored = try memoryBytes(instance, at: 0, count: 4)
         #expect(stored != [0, 0, 0, 0])
         #expect(try instance.call("fib", [.i32(10)]) == [.i32(55)])
+        // spin's stores left memory[0] > 0 = memory[4].
+        #expect(try instance.call("greater", [.i32(0), .i32(4)]) == [.i32(1)])
+        #expect(try instance.call("greater", [.i32(4), .i32(0)]) == [.i32(0)])
         let leaf = try instantiate(Self.largeLeaf, tier)
-        #expect(try leaf.call("leaf", [.i64(7)]) == [.i64(7)])
-    }
-
-    /// x86-64 functions start on 32-byte boundaries (docs/codegen.md, "Code alignment").
-    @Test func x86FunctionsAreAlignedTo32Bytes() throws {
-        let artifact = try Compiler.compile(
-            wasm: try assemble(text: Self.fixture), options: CompileOptions(target: .x86_64, tier: .optimizing))
-        let addresses = try functionAddresses(of: artifact)
-        for name in ["fib", "spin", "viaTable"] {
-            let address = try #require(addresses[name], "no symbol \(name) in \(addresses)")
-            #expect(address % 32 == 0, "\(name) at \(String(address, radix: 16))")
-        }
-    }
-
-    /// `llvm-nm`'s defined text symbols and their addresses.
-    func functionAddresses(of artifact: Artifact) throws -> [String: UInt64] {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-nm-\(UUID()).so")
-        try Data(artifact.bytes).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["llvm-nm", "--defined-only", file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        var result: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count == 3, fields[1] == "t" || fields[1] == "T", let value = UInt64(fields[0], radix: 16)
-            else { continue }
-            result[String(fields[2])] = value
-        }
-        return result
+        #expect(try leaf.call("leaf", [.i32(0)]) == [.i64(0)])
     }
 }
