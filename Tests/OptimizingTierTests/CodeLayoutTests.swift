@@ -69,38 +69,3 @@ import Testing
         return UInt64(operand.hasPrefix("0x") ? String(operand.dropFirst(2)) : operand, radix: 16)
     }
 }
-
-/// `llvm-objdump -d` of an artifact: each function symbol's instructions with their
-/// addresses (mnemonic and operands joined by single spaces).
-func addressedDisassembly(of artifact: Artifact) throws -> [String: [(address: UInt64, text: String)]] {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-disas-\(UUID()).so")
-    try Data(artifact.bytes).write(to: file)
-    defer { try? FileManager.default.removeItem(at: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["llvm-objdump", "-d", "--no-show-raw-insn", file.path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw DisassemblyFailed() }
-    var functions: [String: [(address: UInt64, text: String)]] = [:]
-    var current: String?
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        if line.hasSuffix(">:"), let open = line.firstIndex(of: "<") {
-            current = String(line[line.index(after: open)..<line.index(line.endIndex, offsetBy: -2)])
-            functions[current!] = []
-        } else if line.isEmpty {
-            current = nil
-        } else if let name = current {
-            let fields = line.split(separator: "\t")
-            guard let first = fields.first,
-                let address = UInt64(first.trimmingCharacters(in: .whitespaces).dropLast(), radix: 16)
-            else { continue }
-            let instruction = fields.dropFirst().joined(separator: " ").split(separator: " ").joined(separator: " ")
-            functions[name]!.append((address, instruction))
-        }
-    }
-    return functions
-}

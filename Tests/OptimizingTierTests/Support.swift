@@ -43,6 +43,11 @@ func memoryBytes(_ instance: Instance, at offset: UInt64, count: Int) throws -> 
 /// `llvm-objdump -d --no-show-raw-insn` prints them (mnemonic and operands, tab-joined
 /// into one space-separated line).
 func disassembly(of artifact: Artifact) throws -> [String: [String]] {
+    try addressedDisassembly(of: artifact).mapValues { $0.map(\.text) }
+}
+
+/// ``disassembly(of:)`` with each instruction's address.
+func addressedDisassembly(of artifact: Artifact) throws -> [String: [(address: UInt64, text: String)]] {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-disas-\(UUID()).so")
     try Data(artifact.bytes).write(to: file)
     defer { try? FileManager.default.removeItem(at: file) }
@@ -55,7 +60,7 @@ func disassembly(of artifact: Artifact) throws -> [String: [String]] {
     let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw DisassemblyFailed() }
-    var functions: [String: [String]] = [:]
+    var functions: [String: [(address: UInt64, text: String)]] = [:]
     var current: String?
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
         if line.hasSuffix(">:"), let open = line.firstIndex(of: "<") {
@@ -64,7 +69,9 @@ func disassembly(of artifact: Artifact) throws -> [String: [String]] {
         } else if line.isEmpty {
             current = nil
         } else if let name = current {
-            functions[name]!.append(line.split(separator: "\t").dropFirst().joined(separator: " "))
+            let fields = line.split(separator: "\t")
+            let address = fields.first.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces).dropLast(), radix: 16) }
+            functions[name]!.append((address ?? 0, fields.dropFirst().joined(separator: " ")))
         }
     }
     return functions
