@@ -124,7 +124,7 @@ extension FunctionTranslator {
         }
         values.append(context)
         values.append(slot ?? LLVMGetUndef(ir.ptr))
-        for (value, kind) in zip(args, kinds.parameters) { values.append(toABI(value, kind, widen: callee.widensI32)) }
+        for (value, kind) in zip(args, kinds.parameters) { values.append(toABI(value, kind)) }
         let call = values.withUnsafeMutableBufferPointer {
             LLVMBuildCall2(builder, callee.type, target, $0.baseAddress, UInt32($0.count), "")!
         }
@@ -148,10 +148,10 @@ extension FunctionTranslator {
                 push(load)
             }
         } else if results.count == 1 {
-            push(fromABI(call, results[0], widened: callee.widensI32))
+            push(fromABI(call, results[0]))
         } else {
             for (k, kind) in results.enumerated() {
-                push(fromABI(LLVMBuildExtractValue(builder, call, UInt32(k), ""), kind, widened: callee.widensI32))
+                push(fromABI(LLVMBuildExtractValue(builder, call, UInt32(k), ""), kind))
             }
         }
     }

@@ -234,12 +234,12 @@ extension FunctionTranslator {
         } else if values.isEmpty {
             LLVMBuildRetVoid(builder)
         } else if values.count == 1 {
-            LLVMBuildRet(builder, toABI(values[0], kinds[0], widen: signature.widensI32))
+            LLVMBuildRet(builder, toABI(values[0], kinds[0]))
         } else {
             var aggregate = LLVMGetUndef(signature.returnType)!
             for (k, (value, kind)) in zip(values, kinds).enumerated() {
                 aggregate = LLVMBuildInsertValue(
-                    builder, aggregate, toABI(value, kind, widen: signature.widensI32), UInt32(k), "")
+                    builder, aggregate, toABI(value, kind), UInt32(k), "")
             }
             LLVMBuildRet(builder, aggregate)
         }

@@ -62,7 +62,7 @@ struct FunctionTranslator: AnyInstructionVisitor {
         for (i, kind) in params.enumerated() {
             let slot = alloca(kind)
             let raw = LLVMGetParam(function, signature.firstWasmParameter + UInt32(i))!
-            LLVMBuildStore(builder, fromABI(raw, kind, widened: signature.widensI32), slot)
+            LLVMBuildStore(builder, fromABI(raw, kind), slot)
             locals.append((slot, kind))
         }
         for local in body.locals {
@@ -226,13 +226,13 @@ struct FunctionTranslator: AnyInstructionVisitor {
     }
 
     /// A value as the ABI passes it (i32 widened).
-    func toABI(_ v: LLVMValueRef, _ kind: ValueKind, widen: Bool = true) -> LLVMValueRef {
-        kind == .i32 && widen ? LLVMBuildZExt(builder, v, ir.i64, "") : v
+    func toABI(_ v: LLVMValueRef, _ kind: ValueKind) -> LLVMValueRef {
+        kind == .i32 ? LLVMBuildZExt(builder, v, ir.i64, "") : v
     }
 
     /// A value received through the ABI as the body uses it.
-    func fromABI(_ v: LLVMValueRef, _ kind: ValueKind, widened: Bool = true) -> LLVMValueRef {
-        kind == .i32 && widened ? LLVMBuildTrunc(builder, v, ir.i32, "") : v
+    func fromABI(_ v: LLVMValueRef, _ kind: ValueKind) -> LLVMValueRef {
+        kind == .i32 ? LLVMBuildTrunc(builder, v, ir.i32, "") : v
     }
 
     func appendBlock(_ name: String) -> LLVMBasicBlockRef {

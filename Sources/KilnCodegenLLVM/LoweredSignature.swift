@@ -27,8 +27,6 @@ struct LoweredSignature {
     let signature: Signature
     /// The LLVM calling convention: ``callingConvention`` or ``internalCallingConvention``.
     let convention: UInt32
-    /// Whether i32 values cross the call as zero-extended i64 (both conventions).
-    let widensI32 = true
     let type: LLVMTypeRef
     /// Results go to the `sret` buffer (parameter 0): 8 bytes per result.
     let resultsInMemory: Bool
@@ -42,7 +40,6 @@ struct LoweredSignature {
     init(_ signature: Signature, in ir: IRContext, isInternal: Bool = false) {
         self.signature = signature
         convention = isInternal ? Self.internalCallingConvention : Self.callingConvention
-        let widens = widensI32
         let ints = signature.results.filter(\.isIntegerClass).count
         resultsInMemory =
             ints > Self.resultRegistersPerClass
@@ -51,13 +48,13 @@ struct LoweredSignature {
         if resultsInMemory { params.append(ir.ptr) }
         params.append(ir.ptr)  // vmctx
         params.append(ir.ptr)  // table slot (lazy trampoline), ignored by callees
-        params += signature.parameters.map { Self.abiType($0, ir, widensI32: widens) }
+        params += signature.parameters.map { Self.abiType($0, ir) }
         if resultsInMemory || signature.results.isEmpty {
             returnType = ir.void
         } else if signature.results.count == 1 {
-            returnType = Self.abiType(signature.results[0], ir, widensI32: widens)
+            returnType = Self.abiType(signature.results[0], ir)
         } else {
-            returnType = ir.structType(signature.results.map { Self.abiType($0, ir, widensI32: widens) })
+            returnType = ir.structType(signature.results.map { Self.abiType($0, ir) })
         }
         type = ir.functionType(returnType, params)
     }
@@ -65,9 +62,9 @@ struct LoweredSignature {
     /// The type a value has in registers and across calls: i32 is passed as i64
     /// (zero-extended) under the shared convention, references as i64 (a pointer or a
     /// tagged handle, 0 = null).
-    static func abiType(_ kind: ValueKind, _ ir: IRContext, widensI32: Bool = true) -> LLVMTypeRef {
+    static func abiType(_ kind: ValueKind, _ ir: IRContext) -> LLVMTypeRef {
         switch kind {
-        case .i32: return widensI32 ? ir.i64 : ir.i32
+        case .i32: return ir.i64
         case .i64, .funcref, .externref, .v128: return ir.i64
         case .f32: return ir.f32
         case .f64: return ir.f64
@@ -94,7 +91,6 @@ struct LoweredSignature {
         // Swift's extended async frame (docs/codegen.md, "The optimizing tier").
         add(vmctxParameter + 1, ir.enumAttribute("swiftself"))
         add(slotParameter + 1, ir.enumAttribute("nest"))
-        guard widensI32 else { return }
         for (k, kind) in signature.parameters.enumerated() where kind == .i32 {
             add(firstWasmParameter + UInt32(k) + 1, ir.zeroExtendedI32Range)
         }

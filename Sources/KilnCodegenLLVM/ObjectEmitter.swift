@@ -22,7 +22,15 @@ final class ObjectEmitter {
         // loop body that fits one cache line is fetched and predicted as a unit; an
         // interpreter loop straddling two ran 1.23x native, in one line 1.03x (Intel
         // Xeon, docs/codegen.md, "Code alignment").
-        let arguments = ["kiln", "-enable-implicit-null-checks", "-x86-experimental-pref-innermost-loop-alignment=6"]
+        //
+        // The x86 cmov converter stays off: it turns a `cmov` that loads into a branch
+        // around the load, and a guarded (volatile) load of which a `select` picks another
+        // operand then never runs and never traps (fuzzer finding
+        // Fixtures/regressions/diff-tiers-optimizing-trap-vs-value-20261206-38090).
+        let arguments = [
+            "kiln", "-enable-implicit-null-checks", "-x86-experimental-pref-innermost-loop-alignment=6",
+            "-x86-cmov-converter=false",
+        ]
         var pointers = arguments.map { strdup($0) }
         pointers.withUnsafeMutableBufferPointer { buffer in
             buffer.withMemoryRebound(to: UnsafePointer<CChar>?.self) {

@@ -161,6 +161,17 @@ struct EmitInputCommand: ParsableCommand {
     }
 }
 
+// A seed names the same inputs in every process only if hashing is the same in every
+// process: Swift seeds Set and Dictionary hashing per process unless this is set, and
+// two runs of one seed generated different modules (found when a finding of a
+// `--no-save` run could not be regenerated). The variable is read at process start, so
+// the command starts itself again with it; workers inherit it.
+if getenv("SWIFT_DETERMINISTIC_HASHING") == nil {
+    setenv("SWIFT_DETERMINISTIC_HASHING", "1", 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    // Only reached if exec failed: go on, with per-process hashing.
+}
+
 // Progress lines must appear as they are printed, also when the output is a pipe or file.
 setvbuf(stdout, nil, _IOLBF, 0)
 KilnFuzzCommand.main()

@@ -163,4 +163,19 @@ import Testing
         #expect(try i.call("load", [.i32(65532)]) == [.i32(9)])
         #expect(trap { _ = try i.call("load", [.i32(65534)]) }?.kind == .outOfBoundsMemoryAccess)
     }
+
+    /// A guarded load whose value a `select` discards still runs: LLVM's x86 cmov
+    /// converter would have put it on a branch the select never takes (a fuzzer finding;
+    /// `ObjectEmitter` turns the converter off).
+    @Test(arguments: CompilerTier.allCases) func aLoadASelectDiscardsStillTraps(_ tier: CompilerTier) throws {
+        let wat = """
+            (module
+              (memory 1 1)
+              (global $g (mut i64) (i64.const 2))
+              (func (export "discarded") (result i64)
+                (select (global.get $g) (i64.load (i32.const 65529)) (i32.wrap_i64 (global.get $g)))))
+            """
+        let i = try instantiate(wat, tier)
+        #expect(trap { _ = try i.call("discarded") }?.kind == .outOfBoundsMemoryAccess)
+    }
 }
