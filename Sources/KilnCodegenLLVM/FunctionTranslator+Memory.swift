@@ -71,7 +71,7 @@ extension FunctionTranslator {
         LLVMPositionBuilderAtEnd(builder, block)
         let (callee, type) = module.probeTrap(function: functionIndex, ordinal: ordinal)
         var args: [LLVMValueRef?] = [vmctx]
-        endWithTrapCall(LLVMBuildCall2(builder, type, callee, &args, 1, "")!)
+        module.endWithTrapCall(LLVMBuildCall2(builder, type, callee, &args, 1, "")!, in: builder)
         LLVMPositionBuilderAtEnd(builder, current)
         branch(unless: inBounds, to: block)
     }

@@ -250,11 +250,7 @@ struct FunctionTranslator: AnyInstructionVisitor {
 
     /// Loads a field of the vmctx or of a runtime structure.
     func loadVM(_ type: LLVMTypeRef, _ base: LLVMValueRef, _ offset: Int, invariant: Bool) -> LLVMValueRef {
-        let load = LLVMBuildLoad2(builder, type, address(base, offset), "")!
-        LLVMSetMetadata(load, ir.tbaaKind, ir.vmAccess)
-        if invariant { LLVMSetMetadata(load, ir.invariantKind, ir.invariantNode) }
-        LLVMSetAlignment(load, 8)
-        return load
+        module.loadVM(type, base, offset, invariant: invariant, in: builder)
     }
 
     /// Calls a builtin (C ABI, the caller's vmctx first; docs/abi.md, "Builtins").
@@ -311,13 +307,6 @@ struct FunctionTranslator: AnyInstructionVisitor {
         LLVMPositionBuilderAtEnd(builder, next)
     }
 
-    /// Marks a call that raises a trap as never returning and cold, and ends its block.
-    func endWithTrapCall(_ call: LLVMValueRef) {
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
-        LLVMBuildUnreachable(builder)
-    }
-
     /// Marks the first successor of a conditional branch as hot, the second as cold.
     func setLikely(_ branch: LLVMValueRef) { ControlFlow.setWeights(branch, 1 << 20, 1, ir: ir) }
 
@@ -330,7 +319,7 @@ struct FunctionTranslator: AnyInstructionVisitor {
         let current = LLVMGetInsertBlock(builder)!
         let block = appendBlock("trap.\(kind)")
         LLVMPositionBuilderAtEnd(builder, block)
-        endWithTrapCall(callBuiltin(.trap, [ir.constI32(UInt32(kind.rawValue))]))
+        module.buildTrap(kind, vmctx: vmctx, in: builder)
         LLVMPositionBuilderAtEnd(builder, current)
         trapBlocks[kind] = block
         return block

@@ -122,16 +122,40 @@ final class ModuleTranslation {
         let b = LLVMCreateBuilderInContext(ir.context)!
         defer { LLVMDisposeBuilder(b) }
         LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ir.context, stub, "entry"))
-        let vmctx = LLVMGetParam(stub, 0)!
-        var index: LLVMValueRef? = ir.constI64(UInt64(VMContextLayout.builtin(.trap)))
-        let slot = LLVMBuildGEP2(b, ir.i8, vmctx, &index, 1, "")
-        let trap = LLVMBuildLoad2(b, ir.ptr, slot, "")
-        var args: [LLVMValueRef?] = [vmctx, ir.constI32(UInt32(TrapKind.uninitializedElement.rawValue))]
-        let call = LLVMBuildCall2(b, ir.functionType(ir.void, [ir.ptr, ir.i32]), trap, &args, 2, "")!
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
-        LLVMBuildUnreachable(b)
+        buildTrap(.uninitializedElement, vmctx: LLVMGetParam(stub, 0)!, in: b)
         uninitializedStub = stub
         return stub
+    }
+
+    /// Loads a field of the vmctx or of a runtime structure, where `builder` stands.
+    func loadVM(
+        _ type: LLVMTypeRef, _ base: LLVMValueRef, _ offset: Int, invariant: Bool, in builder: LLVMBuilderRef
+    ) -> LLVMValueRef {
+        var address = base
+        if offset != 0 {
+            var index: LLVMValueRef? = ir.constI64(UInt64(offset))
+            address = LLVMBuildGEP2(builder, ir.i8, base, &index, 1, "")!
+        }
+        let load = LLVMBuildLoad2(builder, type, address, "")!
+        LLVMSetMetadata(load, ir.tbaaKind, ir.vmAccess)
+        if invariant { LLVMSetMetadata(load, ir.invariantKind, ir.invariantNode) }
+        LLVMSetAlignment(load, 8)
+        return load
+    }
+
+    /// Calls the runtime's `trap` builtin with `kind` (docs/abi.md, "Builtins") and ends
+    /// the block: the one way every trap of this tier is raised.
+    func buildTrap(_ kind: TrapKind, vmctx: LLVMValueRef, in builder: LLVMBuilderRef) {
+        let target = loadVM(ir.ptr, vmctx, VMContextLayout.builtin(.trap), invariant: true, in: builder)
+        var args: [LLVMValueRef?] = [vmctx, ir.constI32(UInt32(kind.rawValue))]
+        endWithTrapCall(LLVMBuildCall2(builder, ir.functionType(ir.void, [ir.ptr, ir.i32]), target, &args, 2, "")!, in: builder)
+    }
+
+    /// Marks a call that raises a trap as never returning and cold, and ends its block.
+    func endWithTrapCall(_ call: LLVMValueRef, in builder: LLVMBuilderRef) {
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
+        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
+        LLVMBuildUnreachable(builder)
     }
 
     /// Calls an overloaded LLVM intrinsic.

@@ -14,9 +14,10 @@ final class ObjectEmitter {
     let machine: LLVMTargetMachineRef
     let dataLayout: String
 
-    /// Registers LLVM's x86-64 and AArch64 targets once per process, and turns on the
-    /// code generator's implicit null checks (off by default in LLVM; a branch marked
-    /// `!make.implicit` may become a faulting load, listed in `.llvm_faultmaps`).
+    /// Registers LLVM's x86-64 and AArch64 targets once per process, and sets the code
+    /// generator's options (they are process-wide): implicit null checks on (off by
+    /// default in LLVM; a branch marked `!make.implicit` may become a faulting load,
+    /// listed in `.llvm_faultmaps`), innermost-loop alignment, the cmov converter off.
     private static let targetsInitialized: Bool = {
         // Innermost loops on x86-64 start at a 64-byte boundary (LLVM's default is 16): a
         // loop body that fits one cache line is fetched and predicted as a unit; an

@@ -70,14 +70,14 @@ struct StackCheckPlacement {
         LLVMPositionBuilder(builder, entry, start)
         if frameBytes > UInt64(VMStoreContext.uncheckedLeafFrameBytes) {
             let exhausted = exhaustedCondition(vmctx: vmctx, stackPointer: true, builder: builder)
-            branchToTrap(if: exhausted, before: LLVMGetNextInstruction(exhausted)!, in: function, vmctx: vmctx)
+            branch(if: exhausted, to: trapBlock(in: function, vmctx: vmctx), before: LLVMGetNextInstruction(exhausted)!)
             return
         }
         guard !calls.isEmpty else { return }
         let looping = ControlFlow.blocksInLoops(function)
         let exhausted = exhaustedCondition(vmctx: vmctx, stackPointer: false, builder: builder)
         if calls.contains(where: { looping.contains(LLVMGetInstructionParent($0)) }) {
-            branchToTrap(if: exhausted, before: LLVMGetNextInstruction(exhausted)!, in: function, vmctx: vmctx)
+            branch(if: exhausted, to: trapBlock(in: function, vmctx: vmctx), before: LLVMGetNextInstruction(exhausted)!)
         } else {
             let trap = trapBlock(in: function, vmctx: vmctx)
             for call in calls { branch(if: exhausted, to: trap, before: call) }
@@ -107,29 +107,13 @@ struct StackCheckPlacement {
     /// `builder` stands. Neither the limit (only the outermost entry from the host sets
     /// it) nor the frame address changes while the function runs.
     private func exhaustedCondition(vmctx: LLVMValueRef, stackPointer: Bool, builder: LLVMBuilderRef) -> LLVMValueRef {
-        let store = load(ir.ptr, vmctx, VMContextLayout.storeContext, invariant: true, builder: builder)
-        let limit = load(ir.i64, store, VMStoreContext.stackLimit, invariant: !stackPointer, builder: builder)
+        let store = translation.loadVM(ir.ptr, vmctx, VMContextLayout.storeContext, invariant: true, in: builder)
+        let limit = translation.loadVM(ir.i64, store, VMStoreContext.stackLimit, invariant: !stackPointer, in: builder)
         let sp = stackPointer
             ? translation.callIntrinsic("llvm.stacksave", [ir.ptr], [], in: builder)
             : translation.callIntrinsic("llvm.frameaddress", [ir.ptr], [ir.constI32(0)], in: builder)
         let spValue = LLVMBuildPtrToInt(builder, sp, ir.i64, "")
         return LLVMBuildICmp(builder, LLVMIntULT, spValue, limit, "")!
-    }
-
-    private func load(
-        _ type: LLVMTypeRef, _ base: LLVMValueRef, _ offset: Int, invariant: Bool, builder: LLVMBuilderRef
-    ) -> LLVMValueRef {
-        var index: LLVMValueRef? = ir.constI64(UInt64(offset))
-        let address = LLVMBuildGEP2(builder, ir.i8, base, &index, 1, "")
-        let load = LLVMBuildLoad2(builder, type, address, "")!
-        LLVMSetMetadata(load, ir.tbaaKind, ir.vmAccess)
-        if invariant { LLVMSetMetadata(load, ir.invariantKind, ir.invariantNode) }
-        LLVMSetAlignment(load, 8)
-        return load
-    }
-
-    private func branchToTrap(if condition: LLVMValueRef, before instruction: LLVMValueRef, in function: LLVMValueRef, vmctx: LLVMValueRef) {
-        branch(if: condition, to: trapBlock(in: function, vmctx: vmctx), before: instruction)
     }
 
     /// Splits `instruction`'s block before it and joins the halves with a branch to
@@ -150,14 +134,7 @@ struct StackCheckPlacement {
         let builder = LLVMCreateBuilderInContext(ir.context)!
         defer { LLVMDisposeBuilder(builder) }
         LLVMPositionBuilderAtEnd(builder, block)
-        let target = load(ir.ptr, vmctx, VMContextLayout.builtin(.trap), invariant: true, builder: builder)
-        var args: [LLVMValueRef?] = [vmctx, ir.constI32(UInt32(TrapKind.callStackExhausted.rawValue))]
-        let type = ir.functionType(ir.void, [ir.ptr, ir.i32])
-        let call = LLVMBuildCall2(builder, type, target, &args, 2, "")!
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("noreturn"))
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("cold"))
-        LLVMAddCallSiteAttribute(call, functionAttributeIndex, ir.enumAttribute("nounwind"))
-        LLVMBuildUnreachable(builder)
+        translation.buildTrap(.callStackExhausted, vmctx: vmctx, in: builder)
         return block
     }
 }
