@@ -12,25 +12,14 @@ extension FunctionTranslator {
         loadVM(ir.ptr, vmctx, VMContextLayout.memoryBase, invariant: true)
     }
 
-    /// Memory 0's current length in bytes (changes with `memory.grow`, a call). The load
-    /// carries the memory type's limits as a `!range`: a memory never shrinks below its
-    /// declared minimum (an import's minimum is checked at link time) nor grows past its
-    /// maximum, so LLVM drops the check of any access it can bound below the minimum.
+    /// Memory 0's current length in bytes (``ModuleTranslation/loadMemoryLength(vmctx:in:)``).
     ///
     /// A probed check (``HeapAccessPolicy``) reads the length with a volatile load of its
     /// own, so that LLVM can drop it only by the memory's limits, never because another
     /// check (which may become a guard) already covered the access.
     func memoryLength(forProbe: Bool = false) -> LLVMValueRef {
-        let definition = loadVM(ir.ptr, vmctx, VMContextLayout.memoryDefinition, invariant: true)
-        let length = loadVM(ir.i64, definition, VMMemoryDefinition.length, invariant: false)
+        let length = module.loadMemoryLength(vmctx: vmctx, in: builder)
         if forProbe { LLVMSetVolatile(length, 1) }
-        if let limits = module.env.module.memories.first, !limits.isMemory64 {
-            let page: UInt64 = 65536
-            let maxPages = min(limits.max ?? 65536, 65536)
-            if limits.min <= maxPages {
-                LLVMSetMetadata(length, ir.rangeKind, ir.rangeNode(limits.min * page, maxPages * page + 1))
-            }
-        }
         return length
     }
 

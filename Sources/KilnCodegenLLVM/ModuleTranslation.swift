@@ -127,6 +127,34 @@ final class ModuleTranslation {
         return stub
     }
 
+    /// Memory 0's current length in bytes, loaded where `builder` stands (it changes with
+    /// `memory.grow`, a call). The load carries the memory type's limits as a `!range`: a
+    /// memory never shrinks below its declared minimum (an import's minimum is checked at
+    /// link time) nor grows past its maximum, so LLVM drops the check of any access it can
+    /// bound below the minimum.
+    func loadMemoryLength(vmctx: LLVMValueRef, in builder: LLVMBuilderRef) -> LLVMValueRef {
+        let definition = loadVM(ir.ptr, vmctx, VMContextLayout.memoryDefinition, invariant: true, in: builder)
+        let length = loadVM(ir.i64, definition, VMMemoryDefinition.length, invariant: false, in: builder)
+        if let limits = env.module.memories.first, !limits.isMemory64 {
+            let page: UInt64 = 65536
+            let maxPages = min(limits.max ?? 65536, 65536)
+            if limits.min <= maxPages {
+                LLVMSetMetadata(length, ir.rangeKind, ir.rangeNode(limits.min * page, maxPages * page + 1))
+            }
+        }
+        return length
+    }
+
+    /// A translated function's `swiftself` parameter (its vmctx); nil for a function
+    /// without one. For the passes that run on IR after translation.
+    static func vmctxParameter(of function: LLVMValueRef) -> LLVMValueRef? {
+        let swiftself = "swiftself".withCString { LLVMGetEnumAttributeKindForName($0, 9) }
+        for k in 0..<LLVMCountParams(function) where LLVMGetEnumAttributeAtIndex(function, k + 1, swiftself) != nil {
+            return LLVMGetParam(function, k)
+        }
+        return nil
+    }
+
     /// Loads a field of the vmctx or of a runtime structure, where `builder` stands.
     func loadVM(
         _ type: LLVMTypeRef, _ base: LLVMValueRef, _ offset: Int, invariant: Bool, in builder: LLVMBuilderRef

@@ -87,9 +87,14 @@ final class ObjectEmitter {
 
     /// Optimizes `translation` in place (LLVM's `default<O2>` pipeline).
     func optimize(_ translation: ModuleTranslation) throws(CompileError) {
+        try run("default<O2>", on: translation)
+    }
+
+    /// Runs the pass pipeline `pipeline` (the new pass manager's syntax) on `translation`.
+    func run(_ pipeline: String, on translation: ModuleTranslation) throws(CompileError) {
         let options = LLVMCreatePassBuilderOptions()!
         defer { LLVMDisposePassBuilderOptions(options) }
-        if let error = LLVMRunPasses(translation.module, "default<O2>", machine, options) {
+        if let error = LLVMRunPasses(translation.module, pipeline, machine, options) {
             let message = LLVMGetErrorMessage(error)!
             defer { LLVMDisposeErrorMessage(message) }
             throw CompileError.internalError("LLVM's optimizer failed: \(String(cString: message))")

@@ -157,6 +157,10 @@ public struct OptimizingBackend: Backend {
         }
         try translation.verify()
         dumpIR(translation, as: "part\(index)")
+        // Guarded accesses sharing a base get one check per loop block, over SSA values.
+        try emitter.run("function(sroa)", on: translation)
+        GuardedBlockVersioning(translation: translation).run()
+        try translation.verify()
         try emitter.optimize(translation)
         StackCheckPlacement(translation: translation).run()
         if target == .x86_64 { AddressMaterialization.run(on: translation) }

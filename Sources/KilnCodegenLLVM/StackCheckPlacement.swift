@@ -36,7 +36,7 @@ struct StackCheckPlacement {
         var function = LLVMGetFirstFunction(translation.module)
         while let f = function {
             function = LLVMGetNextFunction(f)
-            guard LLVMCountBasicBlocks(f) > 0, let vmctx = vmctxParameter(of: f) else { continue }
+            guard LLVMCountBasicBlocks(f) > 0, let vmctx = ModuleTranslation.vmctxParameter(of: f) else { continue }
             place(in: f, vmctx: vmctx, builder: builder)
         }
     }
@@ -92,15 +92,6 @@ struct StackCheckPlacement {
         let convention = LLVMGetInstructionCallConv(instruction)
         return convention == LoweredSignature.callingConvention
             || convention == LoweredSignature.internalCallingConvention
-    }
-
-    /// The function's `swiftself` parameter (the vmctx); nil for a function without one.
-    private func vmctxParameter(of function: LLVMValueRef) -> LLVMValueRef? {
-        let swiftself = "swiftself".withCString { LLVMGetEnumAttributeKindForName($0, 9) }
-        for k in 0..<LLVMCountParams(function) where LLVMGetEnumAttributeAtIndex(function, k + 1, swiftself) != nil {
-            return LLVMGetParam(function, k)
-        }
-        return nil
     }
 
     /// `sp < limit` (the stack pointer here) or `frame address < limit`, built where

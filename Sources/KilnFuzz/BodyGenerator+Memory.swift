@@ -68,6 +68,83 @@ extension BodyGenerator {
         }
     }
 
+    /// A loop that walks a pointer over records, as compiled C does over an array of
+    /// structs: each iteration makes 2 to 8 loads and stores at `p + k` (a 32-bit add,
+    /// which may wrap) or at `p` with an offset, with maybe another statement among them,
+    /// then steps `p`. The start is near either end of memory or just below zero, so
+    /// records straddle the edges. This is the shape the optimizing tier gives one bounds
+    /// check per iteration (`GuardedBlockVersioning`).
+    mutating func pointerWalkStatement(depth: Int) {
+        guard context.memoryPages != nil else { return memoryStatement(depth: depth) }
+        let end = Int64(context.memoryPages ?? 0) * 65536
+        let p = newLocal(.i32, reserved: true)
+        let start: Int64
+        switch rng.below(4) {
+        case 0: start = end - Int64(rng.inRange(1...80))
+        case 1: start = -Int64(rng.inRange(1...24))
+        case 2: start = Int64(rng.inRange(0...64))
+        default: start = Int64(rng.below(Int(max(end, 1))))
+        }
+        constant(.i32, bits: UInt64(UInt32(truncatingIfNeeded: start)))
+        addOpaqueZero()
+        code.byte(Opcodes.localSet); code.u32(p)
+        let counter = newLocal(.i32, reserved: true)
+        code.byte(0x41); code.signed(Int64(rng.inRange(1...4)))
+        addOpaqueZero()
+        code.byte(Opcodes.localSet); code.u32(counter)
+        code.byte(Opcodes.loop); code.byte(0x40)
+        labels.append([])
+        spendFuel()
+        let accesses = rng.inRange(2...8)
+        let between = rng.chance(30) ? rng.below(accesses) : -1
+        for a in 0..<accesses {
+            if a == between { statement(depth: depth + 1) }
+            let store = rng.chance(50)
+            let access = rng.pick(store ? Opcodes.stores : Opcodes.loads)
+            code.byte(Opcodes.localGet); code.u32(p)
+            var offset: UInt32 = 0
+            if rng.chance(60) {
+                code.byte(0x41); code.signed(Int64(rng.inRange(-16...64)))
+                code.byte(0x6A)  // i32.add
+            } else {
+                offset = UInt32(rng.inRange(0...64))
+            }
+            // Mostly simple values, so the iteration stays one run of blocks.
+            if store { expression(access.type, depth: max(depth + 1, 3)) }
+            code.byte(access.code)
+            code.u32(UInt32(rng.below(Int(access.naturalAlignment) + 1)))
+            code.u32(offset)
+            if !store {
+                if rng.chance(50), let l = randomLocal(access.type) {
+                    code.byte(Opcodes.localSet); code.u32(l)
+                } else {
+                    code.byte(Opcodes.drop)
+                }
+            }
+        }
+        code.byte(Opcodes.localGet); code.u32(p)
+        code.byte(0x41); code.signed(Int64(rng.pick([4, 8, 16, 24, 56, -8])))
+        code.byte(0x6A)
+        code.byte(Opcodes.localSet); code.u32(p)
+        code.byte(Opcodes.localGet); code.u32(counter)
+        code.byte(0x41); code.signed(1)
+        code.byte(0x6B)  // i32.sub
+        code.byte(Opcodes.localTee); code.u32(counter)
+        code.byte(Opcodes.brIf); code.u32(0)
+        labels.removeLast()
+        code.byte(Opcodes.end)
+    }
+
+    /// Adds `fuel >> 16` to the i32 on the stack: zero at run time (the fuel starts at
+    /// 1000 and never goes below 0), but not to a compiler, which must then treat the sum
+    /// as unknown, as it would a pointer or count read from memory.
+    mutating func addOpaqueZero() {
+        code.byte(Opcodes.globalGet); code.u32(context.fuelGlobal)
+        code.byte(0x41); code.signed(16)
+        code.byte(0x76)  // i32.shr_u
+        code.byte(0x6A)  // i32.add
+    }
+
     /// A bulk length: mostly small, sometimes zero or large.
     mutating func length(depth: Int) {
         switch rng.below(8) {
