@@ -29,12 +29,6 @@ import CLLVM
 struct GuardedBlockVersioning {
     let translation: ModuleTranslation
     private var ir: IRContext { translation.ir }
-    private let targetData: LLVMTargetDataRef
-
-    init(translation: ModuleTranslation) {
-        self.translation = translation
-        targetData = LLVMGetModuleDataLayout(translation.module)
-    }
 
     /// A guarded access whose address is `zext(root + k) + offset`, with `root` available
     /// at the block's entry.
@@ -321,7 +315,7 @@ struct GuardedBlockVersioning {
             return nil
         }
         let type = isLoad ? LLVMTypeOf(instruction)! : LLVMTypeOf(LLVMGetOperand(instruction, 0))!
-        let size = Int64(LLVMStoreSizeOfType(targetData, type))
+        let size = Int64(LLVMStoreSizeOfType(translation.targetData, type))
         let displacement = Int64(Int32(bitPattern: k)) + offset
         return (Covered(access: instruction, root: root, displacement: displacement), offset, size)
     }
@@ -347,10 +341,11 @@ struct GuardedBlockVersioning {
     }
 
     /// The empty `asm sideeffect` that follows a guarded access
-    /// (``FunctionTranslator/faultPoint()``).
+    /// (``FunctionTranslator/faultPoint()``): before optimization, the only inline
+    /// assembly without a result.
     private func isFaultPoint(_ instruction: LLVMValueRef) -> Bool {
         guard LLVMIsACallInst(instruction) != nil, let callee = LLVMGetCalledValue(instruction) else { return false }
-        return LLVMIsAInlineAsm(callee) != nil
+        return LLVMIsAInlineAsm(callee) != nil && LLVMTypeOf(instruction) == ir.void
     }
 
     /// Gives every value the run `blocks` defines and a later block uses a phi in `join`

@@ -145,6 +145,9 @@ final class ModuleTranslation {
         return length
     }
 
+    /// The target's data layout (sizes of types), as the module carries it.
+    var targetData: LLVMTargetDataRef { LLVMGetModuleDataLayout(module) }
+
     /// A translated function's `swiftself` parameter (its vmctx); nil for a function
     /// without one. For the passes that run on IR after translation.
     static func vmctxParameter(of function: LLVMValueRef) -> LLVMValueRef? {

@@ -22,13 +22,6 @@ import KilnABI
 struct StackCheckPlacement {
     let translation: ModuleTranslation
     private var ir: IRContext { translation.ir }
-    /// Bytes of each alloca'd type, by the target's data layout.
-    private let targetData: LLVMTargetDataRef
-
-    init(translation: ModuleTranslation) {
-        self.translation = translation
-        targetData = LLVMGetModuleDataLayout(translation.module)
-    }
 
     func run() {
         let builder = LLVMCreateBuilderInContext(ir.context)!
@@ -51,7 +44,7 @@ struct StackCheckPlacement {
             while let i = instruction {
                 instructions += 1
                 if LLVMIsAAllocaInst(i) != nil {
-                    allocaBytes += LLVMABISizeOfType(targetData, LLVMGetAllocatedType(i))
+                    allocaBytes += LLVMABISizeOfType(translation.targetData, LLVMGetAllocatedType(i))
                 } else if isWasmCall(i) {
                     calls.append(i)
                 }
