@@ -261,8 +261,14 @@ public struct FunctionCompiler<M: MacroAssembler>: ~Copyable {
     }
 
     /// Returns a value register to the free set; a local's register (lent by
-    /// ``popReadOnly()``) is not the value stack's and stays out of it.
-    @inlinable mutating func free(_ r: Reg) { if valueRegs.contains(r) { freeRegs.insert(r) } }
+    /// ``popReadOnly()``) is not the value stack's and stays out of it. While the locals
+    /// are saved for a call, their caller-saved registers are the call sequence's to use
+    /// (``prepareCall(keepingTop:)`` frees them, and ``take(_:)`` may move an argument
+    /// into one), so those come back too: an argument moved into r9 and placed from
+    /// there must leave r9 free for the argument that goes in r9.
+    @inlinable mutating func free(_ r: Reg) {
+        if valueRegs.contains(r) || (localsSavedForCall && localRegs.taken.contains(r)) { freeRegs.insert(r) }
+    }
     @inlinable mutating func free(_ r: RegImm) { if case .reg(let x) = r { free(x) } }
 
     @inlinable mutating func spillOldest(float: Bool) {

@@ -87,8 +87,13 @@ public enum ModuleGenerator {
         // are only ever called directly.
         context.referable = rng.chance(60) ? count : rng.inRange(0...count)
         var signatures: [FuzzSignature] = []
+        // Sometimes many parameters, as compilers emit for C functions with many
+        // arguments: they fill every argument register (x86-64 has six for integers) and
+        // spill onto the stack, where argument placement must shuffle registers that
+        // locals also live in.
         for _ in 0..<count {
-            signatures.append(FuzzSignature(parameters: randomTypes(&rng, max: 3), results: randomTypes(&rng, max: options.maxResults)))
+            let parameters = randomTypes(&rng, max: rng.chance(20) ? 10 : 3)
+            signatures.append(FuzzSignature(parameters: parameters, results: randomTypes(&rng, max: options.maxResults)))
         }
         let hasDeep = rng.chance(8)
         for s in signatures { context.functionTypes.append(context.typeIndex(s)) }
