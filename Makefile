@@ -11,7 +11,7 @@ BUILD_DIR := .build/debug
 KILN := $(BUILD_DIR)/kiln
 DEMO_DIR := .build/demo
 
-.PHONY: all deps build test demo spec-all spec-aarch64 artifact-host embedded-smoke fuzz fuzz-tiers clean
+.PHONY: all deps build test demo spec-all spec-aarch64 artifact-host embedded-smoke fuzz fuzz-tiers real-programs clean
 
 all: build
 
@@ -118,6 +118,13 @@ spec-aarch64: build artifact-host
 			$(addprefix ../shared/spec/,$(sort $(SPEC_FILES) $(SPEC_TABLE_FILES))) | tail -1; \
 		echo "   ($$(( $$(date +%s) - start )) s)"; \
 	done; done
+
+# Real programs (zstd, Lua 5.4, a Rust standard-library tour) built natively and for
+# wasm32-wasi, run under both tiers and compared with the native output; zstd's and Lua's
+# sources come from PyPI sdists (docs/reliability.md, "Real programs"). Not part of `make test`.
+real-programs: deps
+	$(SWIFT) build -c release --product kiln
+	python3 scripts/real_programs.py --kiln .build/release/kiln
 
 # Differential and robustness fuzzing (docs/reliability.md). Never part of `make test`.
 #   FUZZ_SECONDS  total run time, split evenly across the modes (default 300)
