@@ -112,14 +112,20 @@ struct GuardedBlockVersioning {
     }
 
     private func version(_ chain: [LLVMBasicBlockRef], vmctx: LLVMValueRef) {
-        let plan = plan(chain)
+        let estimate = plan(chain, head: chain[0])
         // The check costs about what two guarded accesses do per root (an extension, an
         // add, a compare), plus the branch; with fewer accesses it only adds work (an
         // interpreter's `pc++`, a pair of byte stores).
-        guard plan.covered.count >= 2 * plan.roots.count + 2, !definesValuesUsedInTraps(chain) else { return }
+        guard estimate.covered.count >= 2 * estimate.roots.count + 2, !definesValuesUsedInTraps(chain) else { return }
         let builder = LLVMCreateBuilderInContext(ir.context)!
         defer { LLVMDisposeBuilder(builder) }
         let (head, fast, slow) = duplicate(chain, builder: builder)
+        // Planned again on the fast copy: splitting rebuilds the phis of the blocks the
+        // moved terminators branch to, and when the run's last block (or its only one)
+        // branches back to its head, a root that is a phi of the head is one of those,
+        // replaced by a new phi (zstd built with -Oz had such single-block loops). The
+        // accesses are the same instructions, moved; the roots are the current values.
+        let plan = plan(fast, head: head)
         LLVMPositionBuilderAtEnd(builder, head)
         let extended = buildCheck(plan, vmctx: vmctx, fast: fast, slow: slow, builder: builder)
         // The fast copy: the covered accesses become ordinary ones at `zext(root) + k`.
@@ -142,14 +148,17 @@ struct GuardedBlockVersioning {
         }
     }
 
-    private func plan(_ chain: [LLVMBasicBlockRef]) -> Plan {
+    /// The covered accesses of `chain`, whose roots are defined outside it or are phis of
+    /// `head` (the chain's first block before the run is duplicated, the block holding
+    /// its phis and the check after).
+    private func plan(_ chain: [LLVMBasicBlockRef], head: LLVMBasicBlockRef) -> Plan {
         let members = Set(chain)
         var plan = Plan()
         for block in chain {
             var instruction = LLVMGetFirstInstruction(block)
             while let i = instruction {
                 instruction = LLVMGetNextInstruction(i)
-                guard let access = coveredAccess(i, head: chain[0], members: members) else { continue }
+                guard let access = coveredAccess(i, head: head, members: members) else { continue }
                 plan.covered.append(access.covered)
                 let low = access.covered.displacement - access.offset
                 let end = access.covered.displacement + access.size
