@@ -34,15 +34,22 @@ extension FunctionTranslator {
         var effective = LLVMBuildZExt(builder, index, ir.i64, "")!
         if offset != 0 { effective = LLVMBuildNUWAdd(builder, effective, ir.constI64(offset), "") }
         var indices: [LLVMValueRef?] = [effective]
-        let guarded = accessPolicy.guards(ordinal)
+        // A constant address is checked, never probed: the check folds away wherever the
+        // memory's minimum covers it (C globals), leaving an ordinary access, and stays an
+        // exact check where it does not. Outside loops the probe measures nothing worth its
+        // cost (one execution per call; what it proves there are mostly constants), so
+        // those accesses are guarded without a probe.
+        let constantIndex = LLVMIsAConstantInt(index) != nil
+        let probed = accessPolicy.probes && !constantIndex && frames.contains { $0.kind == .loop }
+        let guarded = !constantIndex && (accessPolicy.probes ? !probed : accessPolicy.guards(ordinal))
         if !guarded {
             // In bounds iff effective + size - 1 < length: a strict unsigned compare of an
             // affine index against an invariant limit, the shape LLVM's range-check
             // passes recognize.
             let last = LLVMBuildNUWAdd(builder, effective, ir.constI64(UInt64(size - 1)), "")!
-            let length = memoryLength(forProbe: accessPolicy.probes)
+            let length = memoryLength(forProbe: probed)
             let inBounds = LLVMBuildICmp(builder, LLVMIntULT, last, length, "")!
-            if accessPolicy.probes {
+            if probed {
                 probeCheck(unless: inBounds, ordinal: ordinal)
             } else {
                 trap(unless: inBounds, .outOfBoundsMemoryAccess)

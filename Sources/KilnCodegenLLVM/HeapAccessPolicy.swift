@@ -13,10 +13,12 @@ import CLLVM
 /// and then optimize the loop.
 ///
 /// Which is which is measured, not guessed: a function whose loops access memory is first
-/// translated with every access checked (``probe``), each check failing into a call of a
-/// function of its own, and optimized; the accesses whose checks survived (their
-/// functions still have a use) are guarded in the translation that is kept. Other
-/// functions guard every access.
+/// translated with every access inside a loop checked (``probe``), each check failing into
+/// a call of a function of its own, and optimized; the accesses whose checks survived
+/// (their functions still have a use) are guarded in the translation that is kept, as are
+/// accesses outside loops and every access of other functions. An access at a constant
+/// address is always checked (``FunctionTranslator/heapAddress(_:offset:size:)``): its
+/// check folds away where the memory's minimum covers it.
 struct HeapAccessPolicy {
     /// Every access checked, each check calling its own probe function when it fails.
     let probes: Bool
