@@ -61,24 +61,28 @@ def fetch_sources(work):
     return dirs
 
 
-def build_zstd(work, src, level="-O2"):
+def build_zstd(work, src, levels):
     """zstd's single-file library without its thread pool (wasm32-wasi has no pthreads),
-    for wasm at optimization `level` (-Oz gives loops of a single block, another shape)."""
+    built natively once and for wasm at each optimization level (-Oz gives loops of a
+    single block, another shape); returns {level: (native, wasm, argv)}."""
     lib = os.path.join(src, "zstd")
     single = os.path.join(work, "zstd_single.c")
     with open(os.path.join(lib, "zstd.c")) as f:
-        text = f.read()
-    text, n = re.subn(r"(?m)^#define ZSTD_MULTITHREAD\s*$", "", text)
+        text, found = re.subn(r"(?m)^#define ZSTD_MULTITHREAD\s*$", "", f.read())
+    if found != 1:
+        sys.exit("real-programs: zstd.c no longer defines ZSTD_MULTITHREAD on a line of its own")
     with open(single, "w") as f:
         f.write(text)
     driver = os.path.join(FIXTURES, "zstd_roundtrip.c")
     native = os.path.join(work, "zstd_roundtrip")
-    wasm = os.path.join(work, f"zstd_roundtrip{level}.wasm")
     flags = ["-DZSTD_DISABLE_ASM", "-Wno-deprecated-declarations", "-I", lib, driver, single]
-    if not os.path.exists(native):
-        must(["gcc", "-O2", *flags, "-o", native], "building zstd natively")
-    must([*WASI_CC, level, *flags, "-o", wasm], f"building zstd for wasm32-wasi ({level})")
-    return native, wasm, ["4000000"]
+    must(["gcc", "-O2", *flags, "-o", native], "building zstd natively")
+    builds = {}
+    for level in levels:
+        wasm = os.path.join(work, f"zstd_roundtrip{level}.wasm")
+        must([*WASI_CC, level, *flags, "-o", wasm], f"building zstd for wasm32-wasi ({level})")
+        builds[level] = (native, wasm, ["4000000"])
+    return builds
 
 
 def build_lua(work, src):
@@ -114,9 +118,10 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     sources = fetch_sources(args.work)
+    zstd = build_zstd(args.work, sources["zstandard"], ["-O2", "-Oz"])
     programs = {
-        "zstd": build_zstd(args.work, sources["zstandard"]),
-        "zstd -Oz": build_zstd(args.work, sources["zstandard"], "-Oz"),
+        "zstd": zstd["-O2"],
+        "zstd -Oz": zstd["-Oz"],
         "lua": build_lua(args.work, sources["lupa"]),
         "std_tour": build_rust(args.work),
     }
@@ -126,8 +131,9 @@ def main():
         status, expected, err, native_seconds = run([native, *argv])
         if status != 0:
             sys.exit(f"real-programs: native {name} failed: {err.strip()}")
+        stem = os.path.join(args.work, name.replace(" ", ""))
         for tier in ("baseline", "optimizing"):
-            artifact = os.path.join(args.work, f"{name.replace(' ', '')}-{tier}.so")
+            artifact = f"{stem}-{tier}.so"
             status, _, err, compile_seconds = run([args.kiln, "compile", "--tier", tier, wasm, "-o", artifact])
             if status != 0:
                 failures += 1
@@ -140,7 +146,7 @@ def main():
             else:
                 verdict = "same output as native"
             # AArch64: compiled only (WASI commands run only for this machine's ISA).
-            a64 = os.path.join(args.work, f"{name.replace(' ', '')}-{tier}-aarch64.so")
+            a64 = f"{stem}-{tier}-aarch64.so"
             status, _, a64err, _ = run([args.kiln, "compile", "--target", "aarch64", "--tier", tier, wasm, "-o", a64])
             if status != 0:
                 failures += 1

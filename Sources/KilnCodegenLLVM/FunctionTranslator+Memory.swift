@@ -34,15 +34,11 @@ extension FunctionTranslator {
         var effective = LLVMBuildZExt(builder, index, ir.i64, "")!
         if offset != 0 { effective = LLVMBuildNUWAdd(builder, effective, ir.constI64(offset), "") }
         var indices: [LLVMValueRef?] = [effective]
-        // A constant address is checked, never probed: the check folds away wherever the
-        // memory's minimum covers it (C globals), leaving an ordinary access, and stays an
-        // exact check where it does not. Outside loops the probe measures nothing worth its
-        // cost (one execution per call; what it proves there are mostly constants), so
-        // those accesses are guarded without a probe.
-        let constantIndex = LLVMIsAConstantInt(index) != nil
-        let probed = accessPolicy.probes && !constantIndex && frames.contains { $0.kind == .loop }
-        let guarded = !constantIndex && (accessPolicy.probes ? !probed : accessPolicy.guards(ordinal))
-        if !guarded {
+        let form = accessPolicy.form(
+            of: ordinal, constantAddress: LLVMIsAConstantInt(index) != nil,
+            insideLoop: frames.contains { $0.kind == .loop })
+        let probed = form == .probed
+        if form != .guarded {
             // In bounds iff effective + size - 1 < length: a strict unsigned compare of an
             // affine index against an invariant limit, the shape LLVM's range-check
             // passes recognize.
@@ -55,7 +51,7 @@ extension FunctionTranslator {
                 trap(unless: inBounds, .outOfBoundsMemoryAccess)
             }
         }
-        return (LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")!, guarded)
+        return (LLVMBuildInBoundsGEP2(builder, ir.i8, memoryBase(), &indices, 1, "")!, form == .guarded)
     }
 
     /// A probed check: its own trap block, calling a function of its own

@@ -17,10 +17,11 @@ import CLLVM
 /// a call of a function of its own, and optimized; the accesses whose checks survived
 /// (their functions still have a use) are guarded in the translation that is kept, as are
 /// accesses outside loops and every access of other functions. An access at a constant
-/// address is always checked (``FunctionTranslator/heapAddress(_:offset:size:)``): its
-/// check folds away where the memory's minimum covers it.
+/// address is always checked: its check folds away where the memory's minimum covers it
+/// (C globals), leaving an ordinary access, and stays an exact check where it does not.
 struct HeapAccessPolicy {
-    /// Every access checked, each check calling its own probe function when it fails.
+    /// Accesses inside loops checked, each check calling its own probe function when it
+    /// fails.
     let probes: Bool
     /// Ordinals of the accesses that stay checked (when not probing).
     let checked: Set<Int>
@@ -31,6 +32,21 @@ struct HeapAccessPolicy {
         HeapAccessPolicy(probes: false, checked: checked)
     }
 
-    /// Whether access number `ordinal` (in body order) is guarded.
-    func guards(_ ordinal: Int) -> Bool { !probes && !checked.contains(ordinal) }
+    /// How one access is translated.
+    enum Form {
+        case guarded
+        /// Checked, the failing check raising the trap.
+        case checked
+        /// Checked, the failing check calling the access's probe function.
+        case probed
+    }
+
+    /// The form of access number `ordinal` (in body order). Outside loops the probe
+    /// measures nothing worth its cost (one execution per call, and what it proves there
+    /// is mostly constant addresses), so those accesses are guarded without a probe.
+    func form(of ordinal: Int, constantAddress: Bool, insideLoop: Bool) -> Form {
+        if constantAddress { return .checked }
+        if probes { return insideLoop ? .probed : .guarded }
+        return checked.contains(ordinal) ? .checked : .guarded
+    }
 }
