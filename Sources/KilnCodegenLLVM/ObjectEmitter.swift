@@ -17,7 +17,8 @@ final class ObjectEmitter {
     /// Registers LLVM's x86-64 and AArch64 targets once per process, and sets the code
     /// generator's options (they are process-wide): implicit null checks on (off by
     /// default in LLVM; a branch marked `!make.implicit` may become a faulting load,
-    /// listed in `.llvm_faultmaps`), innermost-loop alignment, the cmov converter off.
+    /// listed in `.llvm_faultmaps`), innermost-loop alignment, the cmov converter off,
+    /// induction variables kept at their width.
     private static let targetsInitialized: Bool = {
         // Innermost loops on x86-64 start at a 64-byte boundary (LLVM's default is 16): a
         // loop body that fits one cache line is fetched and predicted as a unit; an
@@ -28,9 +29,17 @@ final class ObjectEmitter {
         // around the load, and a guarded (volatile) load of which a `select` picks another
         // operand then never runs and never traps (fuzzer finding
         // Fixtures/regressions/diff-tiers-optimizing-trap-vs-value-20261206-38090).
+        //
+        // Induction variables are not widened: wasm's i32 values reach addresses and calls
+        // zero-extended, and LLVM's `indvars` answers each such extension with a second,
+        // 64-bit copy of the induction variable. On x86-64 and AArch64 a 32-bit operation
+        // zero-extends for free, so the copy only costs a register and an instruction per
+        // iteration: fib's loop kept `n` twice and pushed one more callee-saved register
+        // (interleaved runs on an AMD EPYC: fib 1.15x -> 0.92x native, matmul 0.99x ->
+        // 0.91x, the others within noise; docs/codegen.md, "Induction variables").
         let arguments = [
             "kiln", "-enable-implicit-null-checks", "-x86-experimental-pref-innermost-loop-alignment=6",
-            "-x86-cmov-converter=false",
+            "-x86-cmov-converter=false", "-indvars-widen-indvars=false",
         ]
         var pointers = arguments.map { strdup($0) }
         pointers.withUnsafeMutableBufferPointer { buffer in
