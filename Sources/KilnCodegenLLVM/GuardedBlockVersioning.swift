@@ -31,12 +31,14 @@ struct GuardedBlockVersioning {
     private var ir: IRContext { translation.ir }
 
     /// A guarded access whose address is `zext(root + k) + offset`, with `root` available
-    /// at the block's entry.
+    /// at the run's entry or computable there (``rootAtEntry``).
     private struct Covered {
         let access: LLVMValueRef
         let root: LLVMValueRef
         /// `k` (as a signed 32-bit value) plus the access's static offset.
         let displacement: Int64
+        /// Bytes accessed.
+        let size: Int64
     }
 
     /// The bytes the covered accesses of one root touch, relative to `zext(root)`.
@@ -119,7 +121,7 @@ struct GuardedBlockVersioning {
         guard estimate.covered.count >= 2 * estimate.roots.count + 2, !definesValuesUsedInTraps(chain) else { return }
         let builder = LLVMCreateBuilderInContext(ir.context)!
         defer { LLVMDisposeBuilder(builder) }
-        let (head, fast, slow) = duplicate(chain, builder: builder)
+        let (head, fast, slow, joinPhis) = duplicate(chain, builder: builder)
         // Planned again on the fast copy: splitting rebuilds the phis of the blocks the
         // moved terminators branch to, and when the run's last block (or its only one)
         // branches back to its head, a root that is a phi of the head is one of those,
@@ -127,7 +129,7 @@ struct GuardedBlockVersioning {
         // accesses are the same instructions, moved; the roots are the current values.
         let plan = plan(fast, head: head)
         LLVMPositionBuilderAtEnd(builder, head)
-        let extended = buildCheck(plan, vmctx: vmctx, fast: fast, slow: slow, builder: builder)
+        let (extended, check) = buildCheck(plan, vmctx: vmctx, fast: fast, slow: slow, builder: builder)
         // The fast copy: the covered accesses become ordinary ones at `zext(root) + k`.
         for access in plan.covered {
             let isLoad = LLVMIsALoadInst(access.access) != nil
@@ -146,11 +148,73 @@ struct GuardedBlockVersioning {
                 LLVMInstructionEraseFromParent(next)
             }
         }
+        addMergedCopy(
+            plan, fast: fast, after: slow[slow.count - 1], joinPhis: joinPhis, extended: extended, check: check,
+            builder: builder)
     }
 
-    /// The covered accesses of `chain`, whose roots are defined outside it or are phis of
+    /// A third copy of the run, made from the fast one, in which covered accesses of one
+    /// root at consecutive bytes become one (``AdjacentAccessMerging``). It runs instead of
+    /// the fast copy when the roots whose accesses the merging moved past each other touch
+    /// disjoint bytes, `[zext(root) + lowest, zext(root) + end)`; when they may overlap (a
+    /// `memmove` by one byte), the fast copy runs as before. Made only where some group
+    /// could merge.
+    private func addMergedCopy(
+        _ plan: Plan, fast: [LLVMBasicBlockRef], after: LLVMBasicBlockRef,
+        joinPhis: [(phi: LLVMValueRef, value: LLVMValueRef)], extended: [LLVMValueRef: LLVMValueRef],
+        check: LLVMValueRef, builder: LLVMBuilderRef
+    ) {
+        func accesses(_ map: (LLVMValueRef) -> LLVMValueRef) -> [AdjacentAccessMerging.Access] {
+            plan.covered.map {
+                AdjacentAccessMerging.Access(
+                    instruction: map($0.access), root: $0.root, displacement: $0.displacement, size: $0.size,
+                    isLoad: LLVMIsALoadInst($0.access) != nil)
+            }
+        }
+        let merging = AdjacentAccessMerging(ir: ir)
+        guard merging.mayMerge(accesses({ $0 }), in: fast) else { return }
+        let (merged, copies) = copy(fast, after: after, joinPhis: joinPhis, builder: builder)
+        let result = merging.run(blocks: merged, accesses: accesses({ copies[$0]! }), extended: extended)
+        // Between the check and the two copies: when nothing merged after all, the merged
+        // copy is never taken (and LLVM deletes it); when no merge crossed another root, the
+        // fast copy is not.
+        let choose = LLVMInsertBasicBlockInContext(ir.context, fast[0], "")!
+        LLVMSetSuccessor(check, 0, choose)
+        LLVMPositionBuilderAtEnd(builder, choose)
+        let condition =
+            result.merges == 0
+            ? LLVMConstInt(ir.i1, 0, 0)!
+            : apartCondition(result.apart, plan: plan, extended: extended, builder: builder)
+        LLVMBuildCondBr(builder, condition, merged[0], fast[0])
+    }
+
+    /// Whether each pair's byte ranges, `[zext(root) + lowest, zext(root) + end)`, do not
+    /// overlap (true for no pairs). In 64 bits no sum wraps.
+    private func apartCondition(
+        _ pairs: Set<AdjacentAccessMerging.DisjointRoots>, plan: Plan, extended: [LLVMValueRef: LLVMValueRef],
+        builder: LLVMBuilderRef
+    ) -> LLVMValueRef {
+        var condition = LLVMConstInt(ir.i1, 1, 0)!
+        // In plan order, so the same module compiles to the same code.
+        func rank(_ pair: AdjacentAccessMerging.DisjointRoots) -> (Int, Int) {
+            let a = plan.roots.firstIndex(of: pair.first)!, b = plan.roots.firstIndex(of: pair.second)!
+            return (min(a, b), max(a, b))
+        }
+        for pair in pairs.sorted(by: { rank($0) < rank($1) }) {
+            func bound(_ root: LLVMValueRef, _ displacement: Int64) -> LLVMValueRef {
+                LLVMBuildAdd(builder, extended[root]!, ir.constI64(UInt64(bitPattern: displacement)), "")!
+            }
+            let p = plan.extents[pair.first]!, q = plan.extents[pair.second]!
+            let below = LLVMBuildICmp(builder, LLVMIntSLE, bound(pair.first, p.end), bound(pair.second, q.lowest), "")!
+            let above = LLVMBuildICmp(builder, LLVMIntSLE, bound(pair.second, q.end), bound(pair.first, p.lowest), "")!
+            condition = LLVMBuildAnd(builder, condition, LLVMBuildOr(builder, below, above, "")!, "")!
+        }
+        return condition
+    }
+
+    /// The covered accesses of `chain`, whose roots are defined outside it, are phis of
     /// `head` (the chain's first block before the run is duplicated, the block holding
-    /// its phis and the check after).
+    /// its phis and the check after), or are computed in it from such values.
     private func plan(_ chain: [LLVMBasicBlockRef], head: LLVMBasicBlockRef) -> Plan {
         let members = Set(chain)
         var plan = Plan()
@@ -199,9 +263,10 @@ struct GuardedBlockVersioning {
     /// Splits the run's first block after its phis (the head keeps them and will hold the
     /// check) and its last before its terminator (which moves to a new join block), and
     /// adds a copy of the blocks between. Returns the head and both copies' blocks.
-    private func duplicate(_ chain: [LLVMBasicBlockRef], builder: LLVMBuilderRef)
-        -> (head: LLVMBasicBlockRef, fast: [LLVMBasicBlockRef], slow: [LLVMBasicBlockRef])
-    {
+    private func duplicate(_ chain: [LLVMBasicBlockRef], builder: LLVMBuilderRef) -> (
+        head: LLVMBasicBlockRef, fast: [LLVMBasicBlockRef], slow: [LLVMBasicBlockRef],
+        joinPhis: [(phi: LLVMValueRef, value: LLVMValueRef)]
+    ) {
         let head = chain[0]
         var first = LLVMGetFirstInstruction(head)
         while let i = first, LLVMIsAPHINode(i) != nil { first = LLVMGetNextInstruction(i) }
@@ -212,18 +277,29 @@ struct GuardedBlockVersioning {
         LLVMPositionBuilderAtEnd(builder, last)
         LLVMBuildBr(builder, join)
         let joinPhis = routeLiveOutsThroughPhis(of: fast, join: join, builder: builder)
+        let (slow, _) = copy(fast, after: last, joinPhis: joinPhis, builder: builder)
+        return (head, fast, slow, joinPhis)
+    }
 
+    /// A copy of the run's blocks `run` placed after `after`, whose last block also reaches
+    /// the join block: each of `joinPhis` gets the copy's value. Returns the copy's blocks
+    /// and each original instruction's copy.
+    private func copy(
+        _ run: [LLVMBasicBlockRef], after: LLVMBasicBlockRef, joinPhis: [(phi: LLVMValueRef, value: LLVMValueRef)],
+        builder: LLVMBuilderRef
+    ) -> (blocks: [LLVMBasicBlockRef], copies: [LLVMValueRef: LLVMValueRef]) {
+        let head = run[0]
         var copies: [LLVMValueRef: LLVMValueRef] = [:]
         var slow: [LLVMBasicBlockRef] = []
-        var after = last
-        for original in fast {
+        var after = after
+        for original in run {
             let block = LLVMAppendBasicBlockInContext(ir.context, LLVMGetBasicBlockParent(head), "")!
             LLVMMoveBasicBlockAfter(block, after)
             after = block
             slow.append(block)
             copies[LLVMBasicBlockAsValue(original)] = LLVMBasicBlockAsValue(block)
         }
-        for (original, copy) in zip(fast, slow) {
+        for (original, copy) in zip(run, slow) {
             LLVMPositionBuilderAtEnd(builder, copy)
             var instruction = LLVMGetFirstInstruction(original)
             while let i = instruction {
@@ -257,21 +333,25 @@ struct GuardedBlockVersioning {
             var from: LLVMBasicBlockRef? = slow[slow.count - 1]
             LLVMAddIncoming(phi, &incoming, &from, 1)
         }
-        return (head, fast, slow)
+        return (slow, copies)
     }
 
     /// Ends the head (where `builder` stands) with the check and a branch to the fast copy
-    /// when it passes, to the cold slow one when not. Returns each root zero-extended.
+    /// when it passes, to the cold slow one when not. Returns each root zero-extended, and
+    /// the branch.
     private func buildCheck(
         _ plan: Plan, vmctx: LLVMValueRef, fast: [LLVMBasicBlockRef], slow: [LLVMBasicBlockRef],
         builder: LLVMBuilderRef
-    ) -> [LLVMValueRef: LLVMValueRef] {
+    ) -> (extended: [LLVMValueRef: LLVMValueRef], check: LLVMValueRef) {
         let length = translation.loadMemoryLength(vmctx: vmctx, in: builder)
         var extended: [LLVMValueRef: LLVMValueRef] = [:]
         var inBounds: LLVMValueRef?
+        let members = Set(fast)
+        var computed: [LLVMValueRef: LLVMValueRef] = [:]
         for root in plan.roots {
             let extent = plan.extents[root]!
-            let wide = LLVMBuildZExt(builder, root, ir.i64, "")!
+            let atEntry = rootAtEntry(root, members: members, builder: builder, computed: &computed)
+            let wide = LLVMBuildZExt(builder, atEntry, ir.i64, "")!
             extended[root] = wide
             // A negative end wraps only when the lower bound, checked too, fails.
             let end = LLVMBuildAdd(builder, wide, ir.constI64(UInt64(bitPattern: extent.end)), "")!
@@ -284,7 +364,64 @@ struct GuardedBlockVersioning {
         }
         let branch = LLVMBuildCondBr(builder, inBounds!, fast[0], slow[0])!
         ControlFlow.setWeights(branch, 1 << 20, 1, ir: ir)
-        return extended
+        return (extended, branch)
+    }
+
+    /// Longest chain of instructions a root computed inside the run may take to compute
+    /// again at its entry.
+    private static let maximumRootDepth = 4
+
+    /// `root`'s value at the run's entry (where `builder` stands): itself when defined
+    /// outside the run or a phi of its head, else the same computation again there.
+    private func rootAtEntry(
+        _ root: LLVMValueRef, members: Set<LLVMBasicBlockRef>, builder: LLVMBuilderRef,
+        computed: inout [LLVMValueRef: LLVMValueRef]
+    ) -> LLVMValueRef {
+        guard LLVMIsAInstruction(root) != nil, LLVMIsAPHINode(root) == nil,
+            let parent = LLVMGetInstructionParent(root), members.contains(parent)
+        else { return root }
+        if let value = computed[root] { return value }
+        let clone = LLVMInstructionClone(root)!
+        for k in 0..<UInt32(LLVMGetNumOperands(root)) {
+            let operand = rootAtEntry(LLVMGetOperand(root, k)!, members: members, builder: builder, computed: &computed)
+            LLVMSetOperand(clone, k, operand)
+        }
+        // Without flags that could make it poison where the original was not used.
+        switch LLVMGetInstructionOpcode(root) {
+        case LLVMAdd, LLVMSub, LLVMMul, LLVMShl:
+            LLVMSetNUW(clone, 0)
+            LLVMSetNSW(clone, 0)
+        case LLVMLShr: LLVMSetExact(clone, 0)
+        case LLVMOr: LLVMSetIsDisjoint(clone, 0)
+        default: break
+        }
+        LLVMInsertIntoBuilder(builder, clone)
+        computed[root] = clone
+        return clone
+    }
+
+    /// Whether `value`, defined in the run, is pure 32-bit arithmetic that cannot be poison
+    /// (wrapping adds, subtractions and multiplications, bitwise operations, shifts by a
+    /// constant below 32) on values available at the run's entry, at most `depth` deep.
+    private func computableAtEntry(_ value: LLVMValueRef, head: LLVMBasicBlockRef, members: Set<LLVMBasicBlockRef>,
+                                   depth: Int) -> Bool
+    {
+        guard LLVMIsAInstruction(value) != nil, let parent = LLVMGetInstructionParent(value), members.contains(parent),
+            parent != head || LLVMIsAPHINode(value) == nil
+        else { return true }
+        guard depth > 0, LLVMTypeOf(value) == ir.i32 else { return false }
+        let lhs = LLVMGetOperand(value, 0)!, rhs = LLVMGetOperand(value, 1)
+        switch LLVMGetInstructionOpcode(value) {
+        case LLVMAdd, LLVMSub, LLVMMul, LLVMAnd, LLVMOr, LLVMXor:
+            break
+        case LLVMShl, LLVMLShr:
+            guard let rhs, LLVMIsAConstantInt(rhs) != nil, LLVMConstIntGetZExtValue(rhs) < 32 else { return false }
+        default:
+            return false
+        }
+        guard let rhs else { return false }
+        return computableAtEntry(lhs, head: head, members: members, depth: depth - 1)
+            && computableAtEntry(rhs, head: head, members: members, depth: depth - 1)
     }
 
     /// `instruction` as a covered access of a run of blocks: a guarded (volatile) heap
@@ -317,16 +454,13 @@ struct GuardedBlockVersioning {
             k &+= UInt32(truncatingIfNeeded: constant)
             root = rest
         }
-        guard LLVMIsAConstant(root) == nil else { return nil }
-        if LLVMIsAInstruction(root) != nil, let parent = LLVMGetInstructionParent(root), members.contains(parent),
-            parent != head || LLVMIsAPHINode(root) == nil
-        {
-            return nil
-        }
+        guard LLVMIsAConstant(root) == nil,
+            computableAtEntry(root, head: head, members: members, depth: Self.maximumRootDepth)
+        else { return nil }
         let type = isLoad ? LLVMTypeOf(instruction)! : LLVMTypeOf(LLVMGetOperand(instruction, 0))!
         let size = Int64(LLVMStoreSizeOfType(translation.targetData, type))
         let displacement = Int64(Int32(bitPattern: k)) + offset
-        return (Covered(access: instruction, root: root, displacement: displacement), offset, size)
+        return (Covered(access: instruction, root: root, displacement: displacement, size: size), offset, size)
     }
 
     /// `value` as `rest + constant` (an `add` with a constant operand, or a `sub` of one)

@@ -161,6 +161,7 @@ public struct OptimizingBackend: Backend {
         try emitter.run("function(sroa)", on: translation)
         GuardedBlockVersioning(translation: translation).run()
         try translation.verify()
+        dumpIR(translation, as: "part\(index).versioned")
         try emitter.optimize(translation)
         StackCheckPlacement(translation: translation).run()
         if target == .x86_64 { AddressMaterialization.run(on: translation) }
@@ -169,7 +170,8 @@ public struct OptimizingBackend: Backend {
     }
 
     /// Debugging aid: KILN_DUMP_IR=DIR writes each partition's IR before optimization
-    /// (`partN.ll`) and after (`partN.opt.ll`), and its optimized probe module
+    /// (`partN.ll`), after versioning (`partN.versioned.ll`) and after optimization
+    /// (`partN.opt.ll`), and its optimized probe module
     /// (`probeN.ll`, HeapAccessPolicy).
     static func dumpIR(_ translation: ModuleTranslation, as name: String) {
         guard let dir = getenv("KILN_DUMP_IR"), let file = fopen(String(cString: dir) + "/\(name).ll", "w") else {
