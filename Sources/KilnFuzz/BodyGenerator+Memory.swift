@@ -88,13 +88,7 @@ extension BodyGenerator {
         constant(.i32, bits: UInt64(UInt32(truncatingIfNeeded: start)))
         addOpaqueZero()
         code.byte(Opcodes.localSet); code.u32(p)
-        let counter = newLocal(.i32, reserved: true)
-        code.byte(0x41); code.signed(Int64(rng.inRange(1...4)))
-        addOpaqueZero()
-        code.byte(Opcodes.localSet); code.u32(counter)
-        code.byte(Opcodes.loop); code.byte(0x40)
-        labels.append([])
-        spendFuel()
+        let counter = openCountedLoop()
         let accesses = rng.inRange(2...8)
         let between = rng.chance(30) ? rng.below(accesses) : -1
         for a in 0..<accesses {
@@ -122,10 +116,100 @@ extension BodyGenerator {
                 }
             }
         }
-        code.byte(Opcodes.localGet); code.u32(p)
-        code.byte(0x41); code.signed(Int64(rng.pick([4, 8, 16, 24, 56, -8])))
-        code.byte(0x6A)
+        step(p, by: Int64(rng.pick([4, 8, 16, 24, 56, -8])))
+        closeCountedLoop(counter: counter)
+    }
+
+    /// A loop that copies or swaps a small element between two addresses a byte (or a
+    /// 16-bit half) at a time, as clang emits `memcpy`, `memmove` and qsort's swap of a
+    /// known size: per iteration 2, 4 or 8 bytes at `p + k` and `q + k`, `q` a second
+    /// induction variable or `p + d` computed in the loop. `q` lies a few bytes from `p`
+    /// (they overlap or coincide) or anywhere, and either may end past the end of memory.
+    /// This is the shape the optimizing tier merges into wider accesses when the two are
+    /// apart (`AdjacentAccessMerging`).
+    mutating func byteGroupStatement(depth: Int) {
+        guard context.memoryPages != nil else { return memoryStatement(depth: depth) }
+        let end = Int64(context.memoryPages ?? 0) * 65536
+        func somewhere() -> Int64 {
+            rng.chance(20) ? end - Int64(rng.inRange(1...24)) : Int64(rng.below(Int(max(end - 64, 1))))
+        }
+        let pStart = somewhere()
+        let qStart = rng.chance(50) ? pStart + Int64(rng.inRange(-9...9)) : somewhere()
+        let p = newLocal(.i32, reserved: true)
+        let q = newLocal(.i32, reserved: true)
+        let computedQ = rng.chance(50)
+        constant(.i32, bits: UInt64(UInt32(truncatingIfNeeded: pStart)))
+        addOpaqueZero()
         code.byte(Opcodes.localSet); code.u32(p)
+        // q itself, or the distance d with q = p + d.
+        constant(.i32, bits: UInt64(UInt32(truncatingIfNeeded: computedQ ? qStart - pStart : qStart)))
+        addOpaqueZero()
+        code.byte(Opcodes.localSet); code.u32(q)
+        let t = newLocal(.i32, reserved: true)
+        let counter = openCountedLoop()
+        let width: Int64 = rng.chance(25) ? 2 : 1
+        let bytes = Int64(rng.pick([2, 4, 8]))
+        let swap = rng.chance(50)
+        let between = rng.chance(15) ? rng.below(Int(bytes / width)) : -1
+        // Pushes the address of `p + k` or `q + k`, and returns the memarg offset to use.
+        func address(second: Bool, _ k: Int64) -> UInt32 {
+            code.byte(Opcodes.localGet); code.u32(second && !computedQ ? q : p)
+            if second && computedQ {
+                code.byte(Opcodes.localGet); code.u32(q)
+                code.byte(0x6A)  // i32.add
+            }
+            if rng.chance(30) {
+                code.byte(0x41); code.signed(k)
+                code.byte(0x6A)
+                return 0
+            }
+            return UInt32(k)
+        }
+        func load(second: Bool, _ k: Int64) {
+            let offset = address(second: second, k)
+            code.byte(width == 1 ? 0x2D : 0x2F)  // i32.load8_u, i32.load16_u
+            code.u32(UInt32(rng.below(Int(width))))
+            code.u32(offset)
+        }
+        // The value to store is on the stack above the address, so the address comes first.
+        func store(second: Bool, _ k: Int64, value: () -> Void) {
+            let offset = address(second: second, k)
+            value()
+            code.byte(width == 1 ? 0x3A : 0x3B)  // i32.store8, i32.store16
+            code.u32(UInt32(rng.below(Int(width))))
+            code.u32(offset)
+        }
+        for (index, k) in stride(from: Int64(0), to: bytes, by: Int(width)).enumerated() {
+            if index == between { statement(depth: depth + 1) }
+            if swap {
+                load(second: false, k)
+                code.byte(Opcodes.localSet); code.u32(t)
+                store(second: false, k) { load(second: true, k) }
+                store(second: true, k) { code.byte(Opcodes.localGet); code.u32(t) }
+            } else {
+                store(second: false, k) { load(second: true, k) }
+            }
+        }
+        let distance = Int64(rng.pick([Int(bytes), Int(bytes), 4, -Int(bytes)]))
+        for l in computedQ ? [p] : [p, q] { step(l, by: distance) }
+        closeCountedLoop(counter: counter)
+    }
+
+    /// Opens a loop that runs 1 to 4 times (plus an opaque zero) and spends fuel each
+    /// time; returns its counter, for ``closeCountedLoop(counter:)``.
+    mutating func openCountedLoop() -> UInt32 {
+        let counter = newLocal(.i32, reserved: true)
+        code.byte(0x41); code.signed(Int64(rng.inRange(1...4)))
+        addOpaqueZero()
+        code.byte(Opcodes.localSet); code.u32(counter)
+        code.byte(Opcodes.loop); code.byte(0x40)
+        labels.append([])
+        spendFuel()
+        return counter
+    }
+
+    /// Counts down and branches back while the counter is not zero; ends the loop.
+    mutating func closeCountedLoop(counter: UInt32) {
         code.byte(Opcodes.localGet); code.u32(counter)
         code.byte(0x41); code.signed(1)
         code.byte(0x6B)  // i32.sub
@@ -133,6 +217,14 @@ extension BodyGenerator {
         code.byte(Opcodes.brIf); code.u32(0)
         labels.removeLast()
         code.byte(Opcodes.end)
+    }
+
+    /// `local += by` for an i32 local.
+    mutating func step(_ local: UInt32, by: Int64) {
+        code.byte(Opcodes.localGet); code.u32(local)
+        code.byte(0x41); code.signed(by)
+        code.byte(0x6A)  // i32.add
+        code.byte(Opcodes.localSet); code.u32(local)
     }
 
     /// Adds `fuel >> 16` to the i32 on the stack: zero at run time (the fuel starts at

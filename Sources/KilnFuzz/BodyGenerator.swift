@@ -149,7 +149,8 @@ struct BodyGenerator {
         case 11: blockStatement(depth: depth, opcode: Opcodes.if)
         case 12: branchIfStatement(depth: depth)
         case 13 where context.deadCode, 14 where context.deadCode: deadCodeStatement(depth: depth)
-        case 15: pointerWalkStatement(depth: depth)
+        case 15:
+            if rng.chance(50) { pointerWalkStatement(depth: depth) } else { byteGroupStatement(depth: depth) }
         default: code.byte(Opcodes.nop)
         }
     }
