@@ -410,16 +410,14 @@ struct GuardedBlockVersioning {
             parent != head || LLVMIsAPHINode(value) == nil
         else { return true }
         guard depth > 0, LLVMTypeOf(value) == ir.i32 else { return false }
-        let lhs = LLVMGetOperand(value, 0)!, rhs = LLVMGetOperand(value, 1)
         switch LLVMGetInstructionOpcode(value) {
-        case LLVMAdd, LLVMSub, LLVMMul, LLVMAnd, LLVMOr, LLVMXor:
-            break
-        case LLVMShl, LLVMLShr:
-            guard let rhs, LLVMIsAConstantInt(rhs) != nil, LLVMConstIntGetZExtValue(rhs) < 32 else { return false }
-        default:
-            return false
+        case LLVMAdd, LLVMSub, LLVMMul, LLVMAnd, LLVMOr, LLVMXor, LLVMShl, LLVMLShr: break
+        default: return false
         }
-        guard let rhs else { return false }
+        let lhs = LLVMGetOperand(value, 0)!, rhs = LLVMGetOperand(value, 1)!
+        if LLVMGetInstructionOpcode(value) == LLVMShl || LLVMGetInstructionOpcode(value) == LLVMLShr {
+            guard LLVMIsAConstantInt(rhs) != nil, LLVMConstIntGetZExtValue(rhs) < 32 else { return false }
+        }
         return computableAtEntry(lhs, head: head, members: members, depth: depth - 1)
             && computableAtEntry(rhs, head: head, members: members, depth: depth - 1)
     }
