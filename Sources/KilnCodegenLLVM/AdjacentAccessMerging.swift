@@ -3,20 +3,20 @@ import CLLVM
 /// Merges a versioned run's fast-copy accesses of one root at consecutive bytes into one
 /// access as wide as them all: the byte-by-byte copies and swaps clang emits for wasm
 /// (quicksort's `swap_bytes` of 4-byte elements) become one 32-bit load and store per
-/// side, as native code has them (docs/codegen.md, "Versioned loop blocks").
+/// side, as native code has them (docs/codegen.md, "Merged byte accesses").
 ///
 /// LLVM's code generator merges such accesses only when it can prove the other side's
 /// accesses in between touch other bytes, and two addresses `zext(a)`, `zext(b)` of
 /// unrelated 32-bit values tell it nothing. Kiln knows more: a covered access lies at a
 /// fixed displacement from its root for the whole run, so accesses of one root are
 /// ordered by displacement alone, and those of two roots are apart whenever the roots'
-/// byte ranges are, which the run's entry check can test (``DisjointRoots``).
+/// byte ranges are, which a test before the merged copy can make (``DisjointRoots``).
 ///
 /// A group is 2, 4 or 8 bytes of loads (or of stores) of one integer size in one block,
 /// at consecutive displacements. The loads become one load at the first of them; the
 /// stores one store at the last. In between may lie only instructions without memory
 /// effects, accesses of the same root to other bytes, and covered accesses of other
-/// roots (then the check also requires the two roots' ranges to be disjoint). Nothing
+/// roots (then the merged copy runs only when the two roots' ranges are disjoint). Nothing
 /// that can trap or call is crossed, so trap order and every byte a host sees are kept.
 struct AdjacentAccessMerging {
     let ir: IRContext
@@ -31,7 +31,8 @@ struct AdjacentAccessMerging {
         let isLoad: Bool
     }
 
-    /// Two roots whose byte ranges the run's check must find disjoint.
+    /// Two roots, in no particular order, whose byte ranges must be disjoint for the
+    /// merged copy to run.
     struct DisjointRoots: Hashable {
         let first: LLVMValueRef
         let second: LLVMValueRef
@@ -198,18 +199,14 @@ struct AdjacentAccessMerging {
         }
     }
 
-    /// The address `zext(root) + displacement` of linear memory, as the group's accesses
-    /// compute it (their pointer is `gep i8, base, zext(root) + displacement`).
+    /// The address `zext(root) + displacement` of linear memory, on the base `member`'s
+    /// own address uses (``GuardedBlockVersioning/coveredAddress``).
     private func address(of member: Access, displacement: Int64, extended: LLVMValueRef, builder: LLVMBuilderRef)
         -> LLVMValueRef
     {
         let pointer = LLVMGetOperand(member.instruction, member.isLoad ? 0 : 1)!
-        let base = LLVMGetOperand(pointer, 0)!
-        var index: LLVMValueRef? =
-            displacement >= 0
-            ? LLVMBuildNUWAdd(builder, extended, ir.constI64(UInt64(displacement)), "")
-            : LLVMBuildNSWAdd(builder, extended, ir.constI64(UInt64(bitPattern: displacement)), "")
-        return LLVMBuildInBoundsGEP2(builder, ir.i8, base, &index, 1, "")!
+        return GuardedBlockVersioning.coveredAddress(
+            base: LLVMGetOperand(pointer, 0)!, extended: extended, displacement: displacement, ir: ir, builder: builder)
     }
 
     private func wideType(bytes: Int64) -> LLVMTypeRef {

@@ -136,12 +136,9 @@ struct GuardedBlockVersioning {
             let pointerOperand: UInt32 = isLoad ? 0 : 1
             let oldPointer = LLVMGetOperand(access.access, pointerOperand)!
             LLVMPositionBuilderBefore(builder, access.access)
-            let displacement = ir.constI64(UInt64(bitPattern: access.displacement))
-            var index: LLVMValueRef? =
-                access.displacement >= 0
-                ? LLVMBuildNUWAdd(builder, extended[access.root]!, displacement, "")
-                : LLVMBuildNSWAdd(builder, extended[access.root]!, displacement, "")
-            let pointer = LLVMBuildInBoundsGEP2(builder, ir.i8, LLVMGetOperand(oldPointer, 0), &index, 1, "")!
+            let pointer = Self.coveredAddress(
+                base: LLVMGetOperand(oldPointer, 0)!, extended: extended[access.root]!,
+                displacement: access.displacement, ir: ir, builder: builder)
             LLVMSetOperand(access.access, pointerOperand, pointer)
             LLVMSetVolatile(access.access, 0)
             if let next = LLVMGetNextInstruction(access.access), isFaultPoint(next) {
@@ -151,6 +148,20 @@ struct GuardedBlockVersioning {
         addMergedCopy(
             plan, fast: fast, after: slow[slow.count - 1], joinPhis: joinPhis, extended: extended, check: check,
             builder: builder)
+    }
+
+    /// The address of a covered access in the fast copy, `base + zext(root) + displacement`
+    /// (`extended` is `zext(root)`): the one form both the fast copy and its merged accesses
+    /// (``AdjacentAccessMerging``) use. The sum cannot wrap where the check passed.
+    static func coveredAddress(
+        base: LLVMValueRef, extended: LLVMValueRef, displacement: Int64, ir: IRContext, builder: LLVMBuilderRef
+    ) -> LLVMValueRef {
+        let constant = ir.constI64(UInt64(bitPattern: displacement))
+        var index: LLVMValueRef? =
+            displacement >= 0
+            ? LLVMBuildNUWAdd(builder, extended, constant, "")
+            : LLVMBuildNSWAdd(builder, extended, constant, "")
+        return LLVMBuildInBoundsGEP2(builder, ir.i8, base, &index, 1, "")!
     }
 
     /// A third copy of the run, made from the fast one, in which covered accesses of one
@@ -195,18 +206,20 @@ struct GuardedBlockVersioning {
         builder: LLVMBuilderRef
     ) -> LLVMValueRef {
         var condition = LLVMConstInt(ir.i1, 1, 0)!
-        // In plan order, so the same module compiles to the same code.
-        func rank(_ pair: AdjacentAccessMerging.DisjointRoots) -> (Int, Int) {
+        // Each pair and the pairs in plan order (a pair's two roots are unordered), so the
+        // same module compiles to the same code.
+        let ordered = pairs.map { pair -> (Int, Int) in
             let a = plan.roots.firstIndex(of: pair.first)!, b = plan.roots.firstIndex(of: pair.second)!
             return (min(a, b), max(a, b))
-        }
-        for pair in pairs.sorted(by: { rank($0) < rank($1) }) {
+        }.sorted { $0 < $1 }
+        for (i, j) in ordered {
             func bound(_ root: LLVMValueRef, _ displacement: Int64) -> LLVMValueRef {
                 LLVMBuildAdd(builder, extended[root]!, ir.constI64(UInt64(bitPattern: displacement)), "")!
             }
-            let p = plan.extents[pair.first]!, q = plan.extents[pair.second]!
-            let below = LLVMBuildICmp(builder, LLVMIntSLE, bound(pair.first, p.end), bound(pair.second, q.lowest), "")!
-            let above = LLVMBuildICmp(builder, LLVMIntSLE, bound(pair.second, q.end), bound(pair.first, p.lowest), "")!
+            let a = plan.roots[i], b = plan.roots[j]
+            let p = plan.extents[a]!, q = plan.extents[b]!
+            let below = LLVMBuildICmp(builder, LLVMIntSLE, bound(a, p.end), bound(b, q.lowest), "")!
+            let above = LLVMBuildICmp(builder, LLVMIntSLE, bound(b, q.end), bound(a, p.lowest), "")!
             condition = LLVMBuildAnd(builder, condition, LLVMBuildOr(builder, below, above, "")!, "")!
         }
         return condition

@@ -152,7 +152,7 @@ extension BodyGenerator {
         let swap = rng.chance(50)
         let between = rng.chance(15) ? rng.below(Int(bytes / width)) : -1
         // Pushes the address of `p + k` or `q + k`, and returns the memarg offset to use.
-        func address(second: Bool, _ k: Int64) -> UInt32 {
+        func pushAddress(second: Bool, _ k: Int64) -> UInt32 {
             code.byte(Opcodes.localGet); code.u32(second && !computedQ ? q : p)
             if second && computedQ {
                 code.byte(Opcodes.localGet); code.u32(q)
@@ -166,14 +166,14 @@ extension BodyGenerator {
             return UInt32(k)
         }
         func load(second: Bool, _ k: Int64) {
-            let offset = address(second: second, k)
+            let offset = pushAddress(second: second, k)
             code.byte(width == 1 ? 0x2D : 0x2F)  // i32.load8_u, i32.load16_u
             code.u32(UInt32(rng.below(Int(width))))
             code.u32(offset)
         }
         // The value to store is on the stack above the address, so the address comes first.
         func store(second: Bool, _ k: Int64, value: () -> Void) {
-            let offset = address(second: second, k)
+            let offset = pushAddress(second: second, k)
             value()
             code.byte(width == 1 ? 0x3A : 0x3B)  // i32.store8, i32.store16
             code.u32(UInt32(rng.below(Int(width))))
